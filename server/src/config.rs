@@ -1,0 +1,90 @@
+//! Command line and environment configuration: one clap struct, every flag also readable from `BLOGBOT_*`.
+
+use blogbot_generator::DeviceSpec;
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// blogbot: generate labelled PII data with an in-process LLM, train a BERT detector, serve it over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "blogbot-server", version, about)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options shared by the server and every CLI command.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct Common {
+    /// Folder with `MANIFEST`, `llm/` and `encoder/` (filled by scripts/fetch-weights.sh).
+    #[arg(long, env = "BLOGBOT_WEIGHTS", default_value = "weights", global = true)]
+    pub weights: PathBuf,
+    /// GGUF file of the instruct LLM, relative to `<weights>/llm/` or absolute.
+    #[arg(long, env = "BLOGBOT_LLM", default_value = "SmolLM2-135M-Instruct.Q8_0.gguf", global = true)]
+    pub llm: PathBuf,
+    /// Where everything the server writes lives: the SQLite database, datasets, models.
+    #[arg(long, env = "BLOGBOT_DATA_DIR", default_value = "state", global = true)]
+    pub data_dir: PathBuf,
+    /// `cpu`, `cuda` or `cuda:N` (CUDA needs a build with `--features cuda`).
+    #[arg(long, env = "BLOGBOT_DEVICE", default_value = "cpu", global = true)]
+    pub device: DeviceSpec,
+    /// Compute threads for model work (0 = one per core).
+    #[arg(long, env = "BLOGBOT_THREADS", default_value_t = 0, global = true)]
+    pub threads: usize,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "BLOGBOT_LOG_JSON", global = true)]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default when no command is given).
+    Serve(ServeArgs),
+    /// Build a dataset from a folder, JSONL or CSV of posts, with a progress bar; same code path as POST /datasets.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BLOGBOT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "BLOGBOT_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest text accepted by /generate, in characters.
+    #[arg(long, env = "BLOGBOT_MAX_TEXT_CHARS", default_value_t = 20_000)]
+    pub max_text_chars: usize,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".parse().expect("valid address"), max_body_bytes: 2 * 1024 * 1024, max_text_chars: 20_000 }
+    }
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct GenerateArgs {
+    /// Folder of .txt/.md posts, a .jsonl file with a `text` field, or a .csv with a `text` column.
+    #[arg(long, default_value = "data/sample-posts")]
+    pub posts: PathBuf,
+    /// Number of records.
+    #[arg(long, default_value_t = 200)]
+    pub size: usize,
+    /// Share of records with personal data.
+    #[arg(long, default_value_t = 0.5)]
+    pub positive_ratio: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Folder to write train/validation/test JSONL and report.json into (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Records generated concurrently.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Use templates only, without loading the LLM.
+    #[arg(long)]
+    pub no_llm: bool,
+}

@@ -1,0 +1,12 @@
+//! blogbot-server: the HTTP API, background jobs, state and CLI around the generator and classifier crates.
+
+pub mod cli;
+pub mod config;
+pub mod datasets;
+pub mod db;
+pub mod error;
+pub mod jobs;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod weights;

@@ -1,0 +1,35 @@
+use blogbot_server::config::{Args, Command, ServeArgs};
+use clap::Parser;
+
+fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,mistralrs_core=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.common.threads > 0 {
+        // candle's CPU kernels size their pools from this; set before any pool exists.
+        std::env::set_var("RAYON_NUM_THREADS", args.common.threads.to_string());
+    }
+    init_tracing(args.common.log_json);
+    let rt = actix_web::rt::System::new();
+    let common = args.common;
+    rt.block_on(async move {
+        match args.command {
+            None => blogbot_server::server::serve(common, ServeArgs::default()).await,
+            Some(Command::Serve(s)) => blogbot_server::server::serve(common, s).await,
+            Some(Command::Generate(g)) => blogbot_server::cli::generate(common, g).await,
+        }
+    })
+    .map_err(|e| {
+        tracing::error!("{e:#}");
+        e
+    })
+}

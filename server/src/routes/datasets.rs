@@ -1,0 +1,104 @@
+//! `POST /datasets` (a background build), `GET /datasets`, `GET /datasets/{id}`.
+
+use crate::datasets::{build_to_dir, datasets_dir, register};
+use crate::error::ApiError;
+use crate::routes::check_text;
+use crate::state::AppState;
+use actix_web::{get, post, web, HttpResponse};
+use blogbot_common::PiiType;
+use blogbot_generator::corpus::{inline_posts, load_posts};
+use blogbot_generator::dataset::{BuildSpec, MAX_SIZE};
+use serde::Deserialize;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDataset {
+    /// A folder, .jsonl or .csv on the server's disk; the embedded corpus when neither this nor `posts_inline`.
+    pub posts: Option<String>,
+    pub posts_inline: Option<Vec<String>>,
+    pub size: usize,
+    pub positive_ratio: Option<f64>,
+    pub seed: Option<u64>,
+    pub types: Option<Vec<PiiType>>,
+}
+
+#[post("/datasets")]
+pub async fn create(state: web::Data<AppState>, req: web::Json<CreateDataset>) -> Result<HttpResponse, ApiError> {
+    let req = req.into_inner();
+    let mut spec = BuildSpec::new(req.size, req.seed.unwrap_or_else(rand::random));
+    spec.positive_ratio = req.positive_ratio.unwrap_or(0.5);
+    spec.types = req.types.clone().unwrap_or_default();
+    spec.check()?;
+    let posts = match (&req.posts, &req.posts_inline) {
+        (Some(_), Some(_)) => return Err(ApiError::BadRequest("give `posts` or `posts_inline`, not both".into())),
+        (None, Some(texts)) => {
+            if texts.is_empty() || texts.len() > state.limits.max_inline_posts {
+                return Err(ApiError::BadRequest(format!(
+                    "`posts_inline` must hold 1 to {} posts",
+                    state.limits.max_inline_posts
+                )));
+            }
+            for t in texts {
+                check_text("posts_inline[]", t, state.limits.max_text_chars)?;
+            }
+            let p = inline_posts(texts);
+            if p.is_empty() {
+                return Err(ApiError::BadRequest(format!(
+                    "no inline post has the {} characters a record needs",
+                    blogbot_generator::corpus::MIN_PIECE_CHARS
+                )));
+            }
+            p
+        }
+        (path, None) => {
+            let path = path.as_ref().map(PathBuf::from).unwrap_or_else(|| state.default_posts.clone());
+            if !path.exists() {
+                return Err(ApiError::BadRequest(format!("`posts`: {} does not exist on the server", path.display())));
+            }
+            load_posts(&path)?
+        }
+    };
+    let dataset_id = format!("ds-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let params = json!({
+        "dataset_id": dataset_id, "size": spec.size, "positive_ratio": spec.positive_ratio, "seed": spec.seed,
+        "types": spec.types, "posts": req.posts, "posts_inline": req.posts_inline.as_ref().map(|p| p.len()),
+        "source_posts": posts.len(), "max_size": MAX_SIZE,
+    });
+    let (llm, db, dir) = (state.llm.clone(), state.db.clone(), datasets_dir(&state.data_dir).join(&dataset_id));
+    let id = dataset_id.clone();
+    let job_id = state.jobs.submit("dataset", params, move |ctx| async move {
+        let total = spec.size;
+        let report = build_to_dir(Some(&llm), &posts, &spec, &dir, &ctx.cancel, |done, _| {
+            ctx.progress(done as f64 / total as f64, &format!("{done}/{total} records"))
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        register(&db, &id, Some(&ctx.id), &dir, &report).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&dir);
+            format!("could not register dataset: {e}")
+        })?;
+        Ok(json!({"dataset_id": id, "records": report.size, "llm_acceptance_rate": report.llm.acceptance_rate,
+                  "records_per_minute": report.records_per_minute}))
+    })?;
+    Ok(HttpResponse::Accepted().json(json!({"job_id": job_id, "dataset_id": dataset_id})))
+}
+
+#[get("/datasets")]
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let rows: Vec<_> = state
+        .db
+        .datasets()?
+        .into_iter()
+        .map(|d| json!({"id": d.id, "created_at": d.created_at, "size": d.size, "seed": d.seed, "model_id": d.model_id,
+                        "job_id": d.job_id}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"datasets": rows})))
+}
+
+#[get("/datasets/{id}")]
+pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let d = state.db.dataset(&id)?.ok_or_else(|| ApiError::NotFound(format!("no dataset `{id}`")))?;
+    Ok(HttpResponse::Ok().json(d))
+}

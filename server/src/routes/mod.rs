@@ -1,0 +1,43 @@
+//! HTTP routes. Each handler validates its input, calls the generator / classifier / job manager, and maps
+//! failures through `ApiError`.
+
+pub mod datasets;
+pub mod generate;
+pub mod health;
+pub mod jobs;
+
+use crate::error::ApiError;
+use actix_web::web;
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(generate::generate)
+        .service(datasets::create)
+        .service(datasets::list)
+        .service(datasets::get)
+        .service(jobs::list)
+        .service(jobs::get)
+        .service(jobs::cancel);
+}
+
+/// Unknown routes and methods: a JSON 404.
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+}
+
+/// Checks a text field: not empty, not over the limit (in characters), no NUL bytes.
+pub fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::BadRequest(format!("`{field}` is empty")));
+    }
+    let n = text.chars().count();
+    if n > max_chars {
+        return Err(ApiError::BadRequest(format!("`{field}` has {n} characters; the limit is {max_chars}")));
+    }
+    if text.contains('\0') {
+        return Err(ApiError::BadRequest(format!("`{field}` contains a NUL character")));
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Start-up and the HTTP server: verify weights, load models, open state, serve until SIGTERM/SIGINT.
+
+use crate::config::{Common, ServeArgs};
+use crate::db::Db;
+use crate::error::{json_error, path_error};
+use crate::jobs::JobManager;
+use crate::state::{AppState, Limits};
+use crate::weights::{Manifest, VerifiedFile};
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::Context;
+use blogbot_generator::Llm;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Resolves and verifies the LLM file named by `--llm` (relative to `<weights>/llm/`).
+pub fn verify_llm(common: &Common) -> anyhow::Result<VerifiedFile> {
+    let manifest = Manifest::load(&common.weights)?;
+    let rel = if common.llm.is_absolute() { common.llm.clone() } else { PathBuf::from("llm").join(&common.llm) };
+    Ok(manifest.verify(&rel)?)
+}
+
+/// Loads the LLM after verifying it.
+pub async fn load_llm(common: &Common) -> anyhow::Result<(Arc<Llm>, VerifiedFile)> {
+    let file = verify_llm(common)?;
+    let llm = Llm::load(&file.path, file.sha256.clone(), common.device).await?;
+    Ok((Arc::new(llm), file))
+}
+
+/// Opens the data dir and the database, fails interrupted jobs and removes half-written datasets.
+pub fn open_state(data_dir: &std::path::Path) -> anyhow::Result<Arc<Db>> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating data dir {}", data_dir.display()))?;
+    let db = Arc::new(Db::open(&data_dir.join("blogbot.sqlite")).context("opening the database")?);
+    let failed = db.fail_interrupted_jobs()?;
+    if failed > 0 {
+        tracing::warn!(failed, "jobs interrupted by the last shutdown were marked failed");
+    }
+    for p in crate::datasets::clean_up(data_dir, &db) {
+        tracing::warn!(path = %p.display(), "removed an incomplete dataset");
+    }
+    Ok(db)
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let db = open_state(&common.data_dir)?;
+    let (llm, llm_file) = load_llm(&common).await?;
+
+    // Jobs get their own runtime thread so a long build never sits on an HTTP worker.
+    let jobs_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("blogbot-jobs")
+        .enable_all()
+        .build()
+        .context("starting the jobs runtime")?;
+    let state = web::Data::new(AppState {
+        llm,
+        llm_file,
+        db: db.clone(),
+        jobs: JobManager::new(db.clone(), jobs_rt.handle().clone()),
+        data_dir: common.data_dir.clone(),
+        default_posts: PathBuf::from("data/sample-posts"),
+        limits: Limits {
+            max_body_bytes: args.max_body_bytes,
+            max_text_chars: args.max_text_chars,
+            max_generate_n: 8,
+            max_inline_posts: 10_000,
+        },
+        started,
+    });
+    let limit = args.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::JsonConfig::default().limit(limit).error_handler(json_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(middleware::Logger::new("%r %s %Dms").log_target("blogbot::http"))
+            .configure(crate::routes::configure)
+            .default_service(web::to(crate::routes::not_found))
+    })
+    .workers(2)
+    .shutdown_timeout(30)
+    .bind(args.bind)
+    .with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(bind = %args.bind, ready_ms = started.elapsed().as_millis() as u64, "listening");
+    server.run().await?;
+    // Jobs still running are stopped with the process; record that instead of leaving them "running".
+    let stopped = db.fail_interrupted_jobs().unwrap_or(0);
+    tracing::info!(stopped_jobs = stopped, "shut down");
+    jobs_rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! What every route shares: loaded models, the database, the job manager, limits.
+
+use crate::db::Db;
+use crate::jobs::JobManager;
+use crate::weights::VerifiedFile;
+use blogbot_generator::Llm;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Request limits (see the README's configuration table).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_text_chars: usize,
+    /// Most results one /generate call may ask for.
+    pub max_generate_n: usize,
+    /// Most inline posts one dataset request may carry.
+    pub max_inline_posts: usize,
+}
+
+/// A loaded (or verified) model as `/ready` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelReport {
+    pub role: &'static str,
+    pub model_id: String,
+    pub file: String,
+    pub sha256: String,
+    pub verified_by_manifest: bool,
+    pub quantization: String,
+    pub architecture: String,
+    pub device: String,
+    pub load_ms: u64,
+}
+
+pub struct AppState {
+    pub llm: Arc<Llm>,
+    pub llm_file: VerifiedFile,
+    pub db: Arc<Db>,
+    pub jobs: JobManager,
+    pub data_dir: PathBuf,
+    /// Corpus used when a dataset request names none.
+    pub default_posts: PathBuf,
+    pub limits: Limits,
+    pub started: std::time::Instant,
+}
+
+impl AppState {
+    pub fn models(&self) -> Vec<ModelReport> {
+        let i = self.llm.info();
+        vec![ModelReport {
+            role: "llm",
+            model_id: i.model_id.clone(),
+            file: i.file.display().to_string(),
+            sha256: i.sha256.clone(),
+            verified_by_manifest: self.llm_file.in_manifest,
+            quantization: i.quantization.clone(),
+            architecture: i.architecture.clone(),
+            device: i.device.clone(),
+            load_ms: i.load_ms,
+        }]
+    }
+}
