@@ -9,6 +9,8 @@
 //! match is rejected the scan resumes one character after its start, so a rejected long candidate cannot hide
 //! a valid shorter one inside it.
 
+pub use crate::checksum::luhn_valid;
+use crate::checksum::verhoeff_valid;
 use crate::labels::PiiType;
 use crate::record::Span;
 use crate::text::CharIndex;
@@ -752,31 +754,6 @@ fn card_prefix_ok(d: &str) -> bool {
         || (p(2) == 62 && (16..=19).contains(&n))
 }
 
-/// Luhn (mod 10) check over the digits of `digits`, ignoring spaces and dashes. Any other character, or
-/// fewer than two digits, makes it fail.
-pub fn luhn_valid(digits: &str) -> bool {
-    let mut sum = 0;
-    let mut n = 0;
-    for c in digits.chars().rev() {
-        if c == ' ' || c == '-' {
-            continue;
-        }
-        let Some(d) = c.to_digit(10) else { return false };
-        sum += if n % 2 == 1 {
-            let x = d * 2;
-            if x > 9 {
-                x - 9
-            } else {
-                x
-            }
-        } else {
-            d
-        };
-        n += 1;
-    }
-    n >= 2 && sum % 10 == 0
-}
-
 /// IBAN length by country (ISO 13616 registry).
 fn iban_length(country: &str) -> Option<usize> {
     #[rustfmt::skip]
@@ -888,29 +865,6 @@ fn personnummer_valid(s: &str) -> bool {
     let month: u32 = ten[2..4].parse().unwrap_or(0);
     let day: u32 = ten[4..6].parse().unwrap_or(0);
     (1..=12).contains(&month) && ((1..=31).contains(&day) || (61..=91).contains(&day)) && luhn_valid(ten)
-}
-
-/// Verhoeff checksum (Aadhaar).
-fn verhoeff_valid(digits: &str) -> bool {
-    #[rustfmt::skip]
-    const D: [[u8; 10]; 10] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-    ];
-    #[rustfmt::skip]
-    const P: [[u8; 10]; 8] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-    ];
-    let mut c = 0u8;
-    for (i, ch) in digits.chars().rev().enumerate() {
-        let Some(d) = ch.to_digit(10) else { return false };
-        c = D[c as usize][P[i % 8][d as usize] as usize];
-    }
-    !digits.is_empty() && c == 0
 }
 
 /// Dutch BSN "elfproef": 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 (mod 11), not all zeros.

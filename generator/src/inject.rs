@@ -50,7 +50,7 @@ pub struct InjectConfig {
 
 impl Default for InjectConfig {
     fn default() -> Self {
-        Self { max_attempts: 3, max_tokens: 96 }
+        Self { max_attempts: 3, max_tokens: 80 }
     }
 }
 
@@ -90,8 +90,8 @@ fn lark_str(s: &str) -> String {
 
 /// A free stretch of words: each word lower-case letters (or "I"), separated by one space, commas allowed after
 /// a word. Bounded so the sentence is bounded.
-const WORDS: &str = r"/( (I|[a-z][a-z']*),?){1,14}/";
-const TAIL: &str = r"/( (I|[a-z][a-z']*),?){0,10}/";
+const WORDS: &str = r"/( (I|[a-z][a-z']*),?){1,9}/";
+const TAIL: &str = r"/( (I|[a-z][a-z']*),?){0,6}/";
 
 /// The grammar for one sentence: opener, then for each value some words ending lazily at " value", then a tail
 /// and a full stop. The value is the rule's suffix, so the words end exactly where the value starts and the
@@ -104,7 +104,9 @@ pub fn sentence_grammar(opener: &str, values: &[&str]) -> String {
         g.push_str(&format!("w{i}[suffix={}]: {WORDS}\n", lark_str(&format!(" {v}"))));
     }
     start.push("tail".into());
-    g.push_str(&format!("tail: {TAIL} \".\"\n"));
+    // The newline after the full stop is the stop sequence: mistral.rs does not end a request when the grammar
+    // is complete (it decodes on to max_tokens), so the caller stops on "\n", which no value or word contains.
+    g.push_str(&format!("tail: {TAIL} \".\\n\"\n"));
     format!("start: {}\n{g}", start.join(" "))
 }
 
@@ -165,8 +167,11 @@ pub fn validate_sentence(sentence: &str, carried: &[Carried], opener: &str) -> R
     if foreign >= 2 || english == 0 {
         return Err(format!("not English ({foreign} foreign, {english} English function words)"));
     }
-    if sentence.contains(",.") || sentence.contains(",,") {
+    if sentence.contains(",.") || sentence.contains(",,") || sentence.matches(',').count() * 3 > words.len() + 3 {
         return Err("broken punctuation".into());
+    }
+    if english * 6 < words.len() {
+        return Err(format!("word salad ({english} function words in {})", words.len()));
     }
     Ok(())
 }
@@ -249,6 +254,7 @@ pub async fn inject<R: Rng + ?Sized>(
                 max_tokens: cfg.max_tokens,
                 // Greedy first (reproducible); later tries sample so they can leave a bad greedy path.
                 temperature: (attempt > 0).then_some(0.7),
+                stop: Some("\n"),
             };
             let out = llm.complete(&req).await?;
             result.llm_attempts += 1;
@@ -332,6 +338,8 @@ mod tests {
         assert!(validate_sentence("Also, write the sentence with a@b.org.", &cs, o).is_err());
         assert!(validate_sentence("Also, at a@b.org.", &cs, o).is_err());
         assert!(validate_sentence("Also, go to the shop go to the shop a@b.org.", &cs, o).is_err());
+        assert!(validate_sentence("Also, I, to, my pastazz, cleaning, wanted, canad, a@b.org.", &cs, o).is_err());
+        assert!(validate_sentence("Also, wisefully wast lifting wisps mind ordering takeaway a@b.org.", &cs, o).is_err());
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@
 
 use crate::error::GeneratorError;
 use candle_core::quantized::gguf_file;
-use mistralrs::{Constraint, GgufModelBuilder, RequestBuilder, TextMessageRole, TokenSource};
+use mistralrs::{Constraint, GgufModelBuilder, RequestBuilder, StopTokens, TextMessageRole, TokenSource};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,9 @@ pub struct Completion {
     pub prompt_tokens: usize,
     pub completion_tokens: usize,
     pub seconds: f64,
+    /// mistral.rs's own timing of the prompt (prefill) and of decoding, in tokens per second.
+    pub prefill_tok_per_sec: f64,
+    pub decode_tok_per_sec: f64,
 }
 
 /// How to sample one completion.
@@ -80,6 +83,8 @@ pub struct CompletionRequest<'a> {
     pub max_tokens: usize,
     /// `None` = greedy (reproducible); `Some(t)` = sampled at temperature `t`.
     pub temperature: Option<f64>,
+    /// Stop when the output contains this text.
+    pub stop: Option<&'a str>,
 }
 
 /// A loaded LLM.
@@ -170,6 +175,9 @@ impl Llm {
             rb = rb.set_sampler_temperature(t).set_sampler_topk(40).set_sampler_topp(0.95);
         }
         rb = rb.set_sampler_max_len(req.max_tokens);
+        if let Some(stop) = req.stop {
+            rb = rb.set_sampler_stop_toks(StopTokens::Seqs(vec![stop.to_string()]));
+        }
         if let Some(g) = &req.grammar {
             rb = rb.set_constraint(Constraint::Lark(g.clone()));
         }
@@ -192,6 +200,8 @@ impl Llm {
             prompt_tokens: resp.usage.prompt_tokens,
             completion_tokens: resp.usage.completion_tokens,
             seconds: started.elapsed().as_secs_f64(),
+            prefill_tok_per_sec: resp.usage.avg_prompt_tok_per_sec as f64,
+            decode_tok_per_sec: resp.usage.avg_compl_tok_per_sec as f64,
         })
     }
 }

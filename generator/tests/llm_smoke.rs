@@ -27,6 +27,7 @@ async fn smollm2_loads_offline_answers_and_obeys_a_grammar() {
             grammar: None,
             max_tokens: 8,
             temperature: None,
+            stop: None,
         })
         .await
         .unwrap();
@@ -41,10 +42,12 @@ async fn smollm2_loads_offline_answers_and_obeys_a_grammar() {
             grammar: Some(sentence_grammar("By the way,", &values)),
             max_tokens: 96,
             temperature: None,
+            stop: Some("\n"),
         })
         .await
         .unwrap();
-    let t = &out.text;
+    let t = out.text.trim();
+    assert!(out.completion_tokens < 96, "the stop sequence ends the request: {} tokens", out.completion_tokens);
     assert!(t.starts_with("By the way,") && t.ends_with('.'), "{t:?}");
     let (a, b) = (t.find(values[0]).expect("email verbatim"), t.find(values[1]).expect("phone verbatim"));
     assert!(a < b);

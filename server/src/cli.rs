@@ -1,6 +1,7 @@
 //! CLI commands: the same code paths as the API, with progress bars.
 
-use crate::config::{Common, GenerateArgs};
+use crate::config::{BenchLlmArgs, Common, GenerateArgs};
+use blogbot_generator::llm::CompletionRequest;
 use anyhow::Context;
 use blogbot_generator::corpus::load_posts;
 use blogbot_generator::dataset::BuildSpec;
@@ -34,6 +35,35 @@ pub async fn generate(common: Common, args: GenerateArgs) -> anyhow::Result<()> 
         report.llm.acceptance_rate * 100.0,
         report.records_per_minute,
         report.llm.tokens_per_second
+    );
+    Ok(())
+}
+
+/// `blogbot-server bench-llm`: prefill and decode speed on a fixed prompt, one JSON line (medians over runs,
+/// after one warm-up run).
+pub async fn bench_llm(common: Common, args: BenchLlmArgs) -> anyhow::Result<()> {
+    let prompt = std::fs::read_to_string(&args.prompt).with_context(|| format!("reading {}", args.prompt.display()))?;
+    let (llm, _) = crate::server::load_llm(&common).await?;
+    let req = CompletionRequest { system: "", user: prompt.trim(), grammar: None, max_tokens: args.max_tokens, temperature: None, stop: None };
+    llm.complete(&req).await?;
+    let (mut prefill, mut decode, mut tokens) = (Vec::new(), Vec::new(), (0, 0));
+    for _ in 0..args.runs.max(1) {
+        let c = llm.complete(&req).await?;
+        prefill.push(c.prefill_tok_per_sec);
+        decode.push(c.decode_tok_per_sec);
+        tokens = (c.prompt_tokens, c.completion_tokens);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "engine": "mistral.rs", "model": llm.info().model_id, "runs": args.runs,
+            "prompt_tokens": tokens.0, "completion_tokens": tokens.1,
+            "prefill_tok_per_sec": median(&mut prefill), "decode_tok_per_sec": median(&mut decode),
+        })
     );
     Ok(())
 }

@@ -44,6 +44,20 @@ pub enum Command {
     Serve(ServeArgs),
     /// Build a dataset from a folder, JSONL or CSV of posts, with a progress bar; same code path as POST /datasets.
     Generate(GenerateArgs),
+    /// Time the LLM on a fixed prompt: prefill and decode tokens/s (medians of several runs).
+    BenchLlm(BenchLlmArgs),
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct BenchLlmArgs {
+    /// The user prompt, read from this file.
+    #[arg(long, default_value = "bench/prompt.txt")]
+    pub prompt: std::path::PathBuf,
+    /// Tokens to generate per run (greedy, unconstrained).
+    #[arg(long, default_value_t = 64)]
+    pub max_tokens: usize,
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 #[derive(Debug, Clone, ClapArgs)]

@@ -43,7 +43,7 @@ pub fn sample_card<R: Rng + ?Sized>(rng: &mut R) -> PiiValue {
     let prefix = pick(rng, brand.prefixes);
     let mut payload = String::from(prefix);
     payload.push_str(&digits(rng, brand.len - 1 - prefix.len()));
-    let number = format!("{payload}{}", luhn_digit(&payload));
+    let number = format!("{payload}{}", blogbot_common::checksum::luhn_check_digit(&payload));
     let sep = match rng.random_range(0..10) {
         0..=4 => " ",
         5 | 6 => "-",
@@ -57,29 +57,6 @@ pub fn sample_card<R: Rng + ?Sized>(rng: &mut R) -> PiiValue {
     }
     let article = if brand.name.starts_with('A') { "an" } else { "a" };
     PiiValue::new(PiiType::CreditCard, parts.join(sep), format!("{article} {} card number", brand.name))
-}
-
-/// The digit that makes `payload` + digit pass the Luhn check.
-fn luhn_digit(payload: &str) -> u32 {
-    let sum: u32 = payload
-        .chars()
-        .rev()
-        .filter_map(|c| c.to_digit(10))
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    (10 - sum % 10) % 10
 }
 
 /// A country's BBAN layout: `template` uses `B` for the bank code, `n` for a digit, `a` for a letter, `c`
@@ -212,6 +189,6 @@ mod tests {
         assert_eq!(IBANS.len(), expected.len());
         // GB82 WEST 1234 5698 7654 32 is the registry's example.
         assert_eq!(check_digits("GB", "WEST12345698765432"), 82);
-        assert_eq!(luhn_digit("411111111111111"), 1);
+        assert_eq!(blogbot_common::checksum::luhn_check_digit("411111111111111"), 1);
     }
 }

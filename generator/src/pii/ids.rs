@@ -257,35 +257,12 @@ fn pesel<R: Rng + ?Sized>(birth: Date, gender: Gender, rng: &mut R) -> String {
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
-/// Luhn check digit for `payload` (the digit that makes payload+digit Luhn-valid).
-fn luhn_digit(payload: &str) -> u32 {
-    let sum: u32 = payload
-        .chars()
-        .rev()
-        .filter_map(|c| c.to_digit(10))
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
 /// Swedish personnummer: YYMMDD-NNNC, gender in the third serial digit, Luhn check; sometimes with the
 /// four-digit year.
 fn personnummer<R: Rng + ?Sized>(birth: Date, gender: Gender, rng: &mut R) -> String {
     let sex = 2 * rng.random_range(0..5u32) + u32::from(gender == Gender::Male);
     let nine = format!("{:02}{:02}{:02}{}{sex}", birth.year % 100, birth.month, birth.day, digits(rng, 2));
-    let check = luhn_digit(&nine);
+    let check = blogbot_common::checksum::luhn_check_digit(&nine);
     let (date, serial) = nine.split_at(6);
     if rng.random_bool(0.3) {
         format!("{}{date}-{serial}{check}", birth.year / 100)
@@ -296,27 +273,8 @@ fn personnummer<R: Rng + ?Sized>(birth: Date, gender: Gender, rng: &mut R) -> St
 
 /// Indian Aadhaar: 12 digits, first 2-9, Verhoeff check digit, printed in groups of four.
 fn aadhaar<R: Rng + ?Sized>(rng: &mut R) -> String {
-    #[rustfmt::skip]
-    const D: [[u8; 10]; 10] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-    ];
-    #[rustfmt::skip]
-    const P: [[u8; 10]; 8] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-    ];
-    const INV: [u8; 10] = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
     let payload = format!("{}{}", rng.random_range(2..10u8), digits(rng, 10));
-    let mut c = 0u8;
-    for (i, ch) in payload.chars().rev().enumerate() {
-        let d = ch.to_digit(10).unwrap_or(0) as usize;
-        c = D[c as usize][P[(i + 1) % 8][d] as usize];
-    }
-    let s = format!("{payload}{}", INV[c as usize]);
+    let s = format!("{payload}{}", blogbot_common::checksum::verhoeff_check_digit(&payload));
     let sep = if rng.random_bool(0.85) { ' ' } else { '-' };
     format!("{}{sep}{}{sep}{}", &s[..4], &s[4..8], &s[8..])
 }
@@ -325,7 +283,7 @@ fn aadhaar<R: Rng + ?Sized>(rng: &mut R) -> String {
 fn sin<R: Rng + ?Sized>(rng: &mut R) -> String {
     let first = pick(rng, &[1u8, 2, 3, 4, 5, 6, 7, 9]);
     let payload = format!("{first}{}", digits(rng, 7));
-    let s = format!("{payload}{}", luhn_digit(&payload));
+    let s = format!("{payload}{}", blogbot_common::checksum::luhn_check_digit(&payload));
     match rng.random_range(0..10) {
         0..=5 => format!("{} {} {}", &s[..3], &s[3..6], &s[6..]),
         6..=8 => format!("{}-{}-{}", &s[..3], &s[3..6], &s[6..]),
@@ -364,7 +322,7 @@ mod tests {
         assert_eq!(cf_letters("Mario", true), "MRA");
         assert_eq!(cf_letters("Francesca", true), "FNC");
         assert_eq!(cf_check("RSSMRA85T10A562"), 'S');
-        assert_eq!(luhn_digit("811218987"), 6);
+        assert_eq!(blogbot_common::checksum::luhn_check_digit("811218987"), 6);
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
         assert_eq!(cpf(&mut rng).len(), 14);
     }
