@@ -67,3 +67,117 @@ pub async fn bench_llm(common: Common, args: BenchLlmArgs) -> anyhow::Result<()>
     );
     Ok(())
 }
+
+/// The CLI's trainer: the data dir's registry, the encoder from the weights folder, CPU or CUDA.
+fn cli_trainer(common: &Common, tolerance: f64) -> anyhow::Result<crate::training::Trainer> {
+    let db = crate::server::open_state(&common.data_dir)?;
+    let device = match common.device {
+        blogbot_generator::DeviceSpec::Cpu => candle_core::Device::Cpu,
+        blogbot_generator::DeviceSpec::Cuda(n) => candle_core::Device::new_cuda(n)?,
+    };
+    Ok(crate::training::Trainer {
+        db,
+        data_dir: common.data_dir.clone(),
+        encoder_dir: common.weights.join("encoder"),
+        device,
+        service: crate::serving::ClassifierService::start(),
+        type_f1_tolerance: tolerance,
+    })
+}
+
+/// A registered model by id, or the champion for `champion`.
+fn load_model(trainer: &crate::training::Trainer, name: &str) -> anyhow::Result<(String, blogbot_classifier::Classifier)> {
+    let id = if name == crate::registry::CHAMPION {
+        trainer.db.alias(crate::registry::CHAMPION)?.ok_or_else(|| anyhow::anyhow!("there is no champion"))?
+    } else {
+        name.to_string()
+    };
+    let row = trainer.db.model(&id)?.ok_or_else(|| anyhow::anyhow!("no model `{id}`"))?;
+    let classifier = blogbot_classifier::Classifier::load(std::path::Path::new(&row.path), &trainer.device)?;
+    Ok((id, classifier))
+}
+
+/// `blogbot-server train`: the same path as `POST /train`, with a progress bar.
+pub fn train(common: Common, args: crate::config::TrainArgs) -> anyhow::Result<()> {
+    let trainer = cli_trainer(&common, args.type_f1_tolerance)?;
+    let mut cfg = blogbot_classifier::TrainConfig::default();
+    cfg.epochs = args.epochs;
+    cfg.lr = args.lr;
+    cfg.batch_size = args.batch_size;
+    cfg.max_len = args.max_len;
+    cfg.stride = cfg.stride.min(args.max_len / 4);
+    cfg.seed = args.seed;
+    cfg.max_steps = args.max_steps;
+    let bar = ProgressBar::new(1);
+    bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} steps {msg}").context("style")?);
+    let cancel = AtomicBool::new(false);
+    let out = trainer
+        .train_challenger(&args.dataset, &cfg, &cancel, |p| {
+            bar.set_length(p.total_steps as u64);
+            bar.set_position(p.step as u64);
+            bar.set_message(format!("epoch {} loss {:.4} {:.1} ex/s", p.epoch, p.loss, p.examples_per_sec));
+        })
+        .map_err(|e| anyhow::anyhow!(e))?;
+    bar.finish();
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// `blogbot-server eval`: a registered model and the rule baseline on a dataset's test split.
+pub fn eval(common: Common, args: crate::config::EvalArgs) -> anyhow::Result<()> {
+    let trainer = cli_trainer(&common, 0.0)?;
+    let (id, classifier) = load_model(&trainer, &args.model)?;
+    let ds = trainer.db.dataset(&args.dataset)?.ok_or_else(|| anyhow::anyhow!("no dataset `{}`", args.dataset))?;
+    let splits = crate::training::load_splits(std::path::Path::new(&ds.path)).map_err(|e| anyhow::anyhow!(e))?;
+    let report = blogbot_classifier::evaluate(&classifier, &splits.validation, &splits.test)?;
+    println!("{}", serde_json::to_string_pretty(&serde_json::json!({"model": id, "dataset": args.dataset,
+        "summary": crate::training::summary(&report), "report": report}))?);
+    Ok(())
+}
+
+/// `blogbot-server predict`: predictions for a JSONL file, by a model or the rules, in score.py's format.
+pub fn predict(common: Common, args: crate::config::PredictArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let input = std::fs::read_to_string(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
+    let mut items = Vec::new();
+    for (n, line) in input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("line {}", n + 1))?;
+        let id = v["id"].as_str().map(String::from).unwrap_or_else(|| v["id"].to_string());
+        let text = v["text"].as_str().ok_or_else(|| anyhow::anyhow!("line {}: no `text`", n + 1))?.to_string();
+        items.push((id, text));
+    }
+    let started = std::time::Instant::now();
+    let preds: Vec<serde_json::Value> = if args.model == "rules" {
+        let rules = blogbot_common::rules::RuleDetector::new();
+        items
+            .iter()
+            .map(|(_, t)| {
+                let spans = rules.detect(t);
+                serde_json::json!({"violation": !spans.is_empty(),
+                    "spans": spans.iter().map(|s| serde_json::json!({"start": s.start, "end": s.end, "type": s.ty})).collect::<Vec<_>>()})
+            })
+            .collect()
+    } else {
+        let trainer = cli_trainer(&common, 0.0)?;
+        let (_, classifier) = load_model(&trainer, &args.model)?;
+        let bar = ProgressBar::new(items.len() as u64);
+        let mut out = Vec::new();
+        for chunk in items.chunks(16) {
+            let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+            for p in classifier.classify(&texts)? {
+                out.push(serde_json::json!({"violation": p.violation, "score": p.score,
+                    "spans": p.spans.iter().map(|s| serde_json::json!({"start": s.start, "end": s.end, "type": s.ty})).collect::<Vec<_>>()}));
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish();
+        out
+    };
+    let mut f = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    for ((id, _), mut p) in items.iter().zip(preds) {
+        p["id"] = serde_json::Value::String(id.clone());
+        writeln!(f, "{p}")?;
+    }
+    eprintln!("{} predictions in {:.1} s -> {}", items.len(), started.elapsed().as_secs_f64(), args.out.display());
+    Ok(())
+}

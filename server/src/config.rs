@@ -44,6 +44,13 @@ pub enum Command {
     Serve(ServeArgs),
     /// Build a dataset from a folder, JSONL or CSV of posts, with a progress bar; same code path as POST /datasets.
     Generate(GenerateArgs),
+    /// Train a challenger on a dataset of the data dir, evaluate it and promote it if it beats the champion.
+    Train(TrainArgs),
+    /// Evaluate a registered model (and the rule baseline) on a dataset's test split.
+    Eval(EvalArgs),
+    /// Predict on a JSONL file of `{"id","text"}` lines and write `{"id","violation","spans"}` lines (the format
+    /// of the development set's score.py), with a registered model or the rule baseline.
+    Predict(PredictArgs),
     /// Time the LLM on a fixed prompt: prefill and decode tokens/s (medians of several runs).
     BenchLlm(BenchLlmArgs),
 }
@@ -68,14 +75,34 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "BLOGBOT_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Longest text accepted by /generate, in characters.
+    /// Longest text accepted by /generate and /classify, in characters.
     #[arg(long, env = "BLOGBOT_MAX_TEXT_CHARS", default_value_t = 20_000)]
     pub max_text_chars: usize,
+    /// Do not start the bootstrap job (dataset + first champion) on a data dir without a champion.
+    #[arg(long, env = "BLOGBOT_NO_BOOTSTRAP")]
+    pub no_bootstrap: bool,
+    /// Records in the datasets built by the bootstrap, `POST /retrain` and `--retrain-every`.
+    #[arg(long, env = "BLOGBOT_RETRAIN_SIZE", default_value_t = 300)]
+    pub retrain_size: usize,
+    /// Retrain on a schedule (e.g. `12h`, `14d`): fresh dataset, challenger, promotion if it wins.
+    #[arg(long, env = "BLOGBOT_RETRAIN_EVERY", value_parser = humantime::parse_duration)]
+    pub retrain_every: Option<std::time::Duration>,
+    /// Largest per-type F1 drop a challenger may show against the champion and still be promoted.
+    #[arg(long, env = "BLOGBOT_TYPE_F1_TOLERANCE", default_value_t = 0.02)]
+    pub type_f1_tolerance: f64,
 }
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".parse().expect("valid address"), max_body_bytes: 2 * 1024 * 1024, max_text_chars: 20_000 }
+        Self {
+            bind: "127.0.0.1:8080".parse().expect("valid address"),
+            max_body_bytes: 2 * 1024 * 1024,
+            max_text_chars: 20_000,
+            no_bootstrap: false,
+            retrain_size: 300,
+            retrain_every: None,
+            type_f1_tolerance: 0.02,
+        }
     }
 }
 
@@ -101,4 +128,48 @@ pub struct GenerateArgs {
     /// Use templates only, without loading the LLM.
     #[arg(long)]
     pub no_llm: bool,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct TrainArgs {
+    /// Dataset id (see GET /datasets).
+    #[arg(long)]
+    pub dataset: String,
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 5e-5)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 256)]
+    pub max_len: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    #[arg(long, default_value_t = 0.02)]
+    pub type_f1_tolerance: f64,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct EvalArgs {
+    /// Model id, or `champion`.
+    #[arg(long, default_value = "champion")]
+    pub model: String,
+    /// Dataset id.
+    #[arg(long)]
+    pub dataset: String,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct PredictArgs {
+    /// Model id, `champion`, or `rules` for the rule-based baseline.
+    #[arg(long, default_value = "champion")]
+    pub model: String,
+    /// JSONL input with `id` and `text` fields.
+    #[arg(long)]
+    pub input: std::path::PathBuf,
+    /// JSONL output.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
 }

@@ -74,7 +74,7 @@ pub struct DatasetRow {
 }
 
 pub struct Db {
-    conn: Mutex<Connection>,
+    pub(crate) conn: Mutex<Connection>,
 }
 
 fn now() -> String {
@@ -96,10 +96,11 @@ impl Db {
                 id TEXT PRIMARY KEY, job_id TEXT, created_at TEXT NOT NULL, size INTEGER NOT NULL,
                 seed INTEGER NOT NULL, model_id TEXT NOT NULL, path TEXT NOT NULL, report TEXT NOT NULL);",
         )?;
+        crate::registry::create_tables(&conn)?;
         Ok(Self { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (each statement is atomic).
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }

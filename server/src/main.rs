@@ -35,6 +35,9 @@ fn main() -> anyhow::Result<()> {
             Some(Command::Serve(s)) => blogbot_server::server::serve(common, s).await,
             Some(Command::Generate(g)) => blogbot_server::cli::generate(common, g).await,
             Some(Command::BenchLlm(b)) => blogbot_server::cli::bench_llm(common, b).await,
+            Some(Command::Train(t)) => blogbot_server::cli::train(common, t),
+            Some(Command::Eval(e)) => blogbot_server::cli::eval(common, e),
+            Some(Command::Predict(p)) => blogbot_server::cli::predict(common, p),
         }
     })
     .map_err(|e| {

@@ -4,7 +4,9 @@ use crate::config::{Common, ServeArgs};
 use crate::db::Db;
 use crate::error::{json_error, path_error};
 use crate::jobs::JobManager;
+use crate::serving::ClassifierService;
 use crate::state::{AppState, Limits};
+use crate::training::Trainer;
 use crate::weights::{Manifest, VerifiedFile};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
@@ -53,6 +55,29 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the jobs runtime")?;
+    let device = match common.device {
+        blogbot_generator::DeviceSpec::Cpu => candle_core::Device::Cpu,
+        blogbot_generator::DeviceSpec::Cuda(n) => candle_core::Device::new_cuda(n).context("opening the CUDA device")?,
+    };
+    let encoder_dir = common.weights.join("encoder");
+    let manifest = Manifest::load(&common.weights)?;
+    for f in ["config.json", "model.safetensors", "tokenizer.json"] {
+        manifest.verify(&PathBuf::from("encoder").join(f))?;
+    }
+    let service = ClassifierService::start();
+    let trainer = Trainer {
+        db: db.clone(),
+        data_dir: common.data_dir.clone(),
+        encoder_dir,
+        device,
+        service: service.clone(),
+        type_f1_tolerance: args.type_f1_tolerance,
+    };
+    match trainer.serve_champion() {
+        Ok(Some(m)) => tracing::info!(model = %m.id, version = m.version, "champion in service"),
+        Ok(None) => tracing::info!("no champion yet"),
+        Err(e) => anyhow::bail!("the champion could not be loaded: {e}"),
+    }
     let state = web::Data::new(AppState {
         llm,
         llm_file,
@@ -67,7 +92,31 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
             max_inline_posts: 10_000,
         },
         started,
+        service: service.clone(),
+        trainer,
+        retrain_size: args.retrain_size,
+        bootstrap_job: std::sync::Mutex::new(None),
     });
+    if service.current().is_none() && !args.no_bootstrap {
+        let id = crate::jobs_kinds::submit_retrain(&state, "bootstrap", args.retrain_size, 0)
+            .map_err(|e| anyhow::anyhow!("starting the bootstrap job: {e}"))?;
+        tracing::info!(job = %id, size = args.retrain_size, "no champion: bootstrap job started (dataset, training, evaluation)");
+        *state.bootstrap_job.lock().unwrap_or_else(|p| p.into_inner()) = Some(id);
+    }
+    if let Some(every) = args.retrain_every {
+        let st = state.clone();
+        jobs_rt.spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match crate::jobs_kinds::submit_retrain(&st, "retrain", st.retrain_size, rand::random()) {
+                    Ok(id) => tracing::info!(job = %id, "scheduled retraining started"),
+                    Err(e) => tracing::error!(error = %e, "scheduled retraining could not start"),
+                }
+            }
+        });
+    }
     let limit = args.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
@@ -87,6 +136,7 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
     // Jobs still running are stopped with the process; record that instead of leaving them "running".
     let stopped = db.fail_interrupted_jobs().unwrap_or(0);
     tracing::info!(stopped_jobs = stopped, "shut down");
-    jobs_rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    // Dropping a runtime blocks, which tokio forbids inside this async context.
+    jobs_rt.shutdown_background();
     Ok(())
 }

@@ -1,6 +1,9 @@
 //! What every route shares: loaded models, the database, the job manager, limits.
 
 use crate::db::Db;
+use crate::error::ApiError;
+use crate::serving::ClassifierService;
+use crate::training::Trainer;
 use crate::jobs::JobManager;
 use crate::weights::VerifiedFile;
 use blogbot_generator::Llm;
@@ -43,9 +46,30 @@ pub struct AppState {
     pub default_posts: PathBuf,
     pub limits: Limits,
     pub started: std::time::Instant,
+    pub service: ClassifierService,
+    pub trainer: Trainer,
+    /// Dataset size of `POST /retrain` without a size, of `--retrain-every` and of the bootstrap.
+    pub retrain_size: usize,
+    /// The bootstrap job, while the data dir has no champion yet.
+    pub bootstrap_job: std::sync::Mutex<Option<String>>,
 }
 
 impl AppState {
+    /// The 503 `/classify` answers while there is no champion: with the bootstrap job and its progress.
+    pub fn no_model_error(&self) -> ApiError {
+        let job = self.bootstrap_job.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match job.and_then(|id| self.db.job(&id).ok().flatten()) {
+            Some(j) => ApiError::Unavailable(format!(
+                "no model yet: bootstrap job {} is {} ({:.0}%: {})",
+                j.id,
+                j.state.as_str(),
+                j.progress * 100.0,
+                j.message
+            )),
+            None => ApiError::Unavailable("no model yet: train one with POST /train or POST /retrain".into()),
+        }
+    }
+
     pub fn models(&self) -> Vec<ModelReport> {
         let i = self.llm.info();
         vec![ModelReport {

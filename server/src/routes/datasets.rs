@@ -1,6 +1,5 @@
 //! `POST /datasets` (a background build), `GET /datasets`, `GET /datasets/{id}`.
 
-use crate::datasets::{build_to_dir, datasets_dir, register};
 use crate::error::ApiError;
 use crate::routes::check_text;
 use crate::state::AppState;
@@ -22,6 +21,8 @@ pub struct CreateDataset {
     pub positive_ratio: Option<f64>,
     pub seed: Option<u64>,
     pub types: Option<Vec<PiiType>>,
+    /// `false` = template sentences only (fast, no LLM); default true.
+    pub use_llm: Option<bool>,
 }
 
 #[post("/datasets")]
@@ -60,27 +61,18 @@ pub async fn create(state: web::Data<AppState>, req: web::Json<CreateDataset>) -
             load_posts(&path)?
         }
     };
-    let dataset_id = format!("ds-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let dataset_id = crate::jobs_kinds::new_dataset_id();
+    let use_llm = req.use_llm.unwrap_or(true);
     let params = json!({
         "dataset_id": dataset_id, "size": spec.size, "positive_ratio": spec.positive_ratio, "seed": spec.seed,
         "types": spec.types, "posts": req.posts, "posts_inline": req.posts_inline.as_ref().map(|p| p.len()),
-        "source_posts": posts.len(), "max_size": MAX_SIZE,
+        "source_posts": posts.len(), "use_llm": use_llm, "max_size": MAX_SIZE,
     });
-    let (llm, db, dir) = (state.llm.clone(), state.db.clone(), datasets_dir(&state.data_dir).join(&dataset_id));
+    let st = state.clone();
     let id = dataset_id.clone();
     let job_id = state.jobs.submit("dataset", params, move |ctx| async move {
-        let total = spec.size;
-        let report = build_to_dir(Some(&llm), &posts, &spec, &dir, &ctx.cancel, |done, _| {
-            ctx.progress(done as f64 / total as f64, &format!("{done}/{total} records"))
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-        register(&db, &id, Some(&ctx.id), &dir, &report).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&dir);
-            format!("could not register dataset: {e}")
-        })?;
-        Ok(json!({"dataset_id": id, "records": report.size, "llm_acceptance_rate": report.llm.acceptance_rate,
-                  "records_per_minute": report.records_per_minute}))
+        let llm = use_llm.then(|| st.llm.clone());
+        crate::jobs_kinds::build_dataset(&ctx, llm.as_deref(), &posts, &spec, &st.data_dir, &st.db, &id, 1.0).await
     })?;
     Ok(HttpResponse::Accepted().json(json!({"job_id": job_id, "dataset_id": dataset_id})))
 }

@@ -14,6 +14,8 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "ready": true,
         "models": state.models(),
+        "classifier": state.service.current(),
+        "bootstrap_job": state.bootstrap_job.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         "uptime_s": state.started.elapsed().as_secs(),
         "version": env!("CARGO_PKG_VERSION"),
     }))

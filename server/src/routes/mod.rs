@@ -1,10 +1,12 @@
 //! HTTP routes. Each handler validates its input, calls the generator / classifier / job manager, and maps
 //! failures through `ApiError`.
 
+pub mod classify;
 pub mod datasets;
 pub mod generate;
 pub mod health;
 pub mod jobs;
+pub mod models;
 
 use crate::error::ApiError;
 use actix_web::web;
@@ -19,7 +21,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(datasets::get)
         .service(jobs::list)
         .service(jobs::get)
-        .service(jobs::cancel);
+        .service(jobs::cancel)
+        .service(classify::classify)
+        .service(models::train)
+        .service(models::retrain)
+        .service(models::list)
+        .service(models::rollback)
+        .service(models::get)
+        .service(models::promote);
 }
 
 /// Unknown routes and methods: a JSON 404.

@@ -46,8 +46,16 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts the server with `extra` args and env; waits up to 120 s for `/ready`.
+    /// Starts the server without the bootstrap job (tests train explicitly), with `extra` serve args and env;
+    /// waits up to 120 s for `/ready`.
     pub fn start(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> TestServer {
+        let mut args = vec!["--no-bootstrap"];
+        args.extend_from_slice(extra);
+        Self::start_raw(data_dir, &args, env)
+    }
+
+    /// Starts the server with exactly `extra` as serve args.
+    pub fn start_raw(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> TestServer {
         let port = free_port();
         let log = data_dir.with_extension("log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_blogbot-server"));

@@ -1,0 +1,378 @@
+//! Inference: texts in, one [`Prediction`] per text out.
+//!
+//! Each text is cut into windows ([`crate::tokenize::windows`]); all windows of a call are sorted by length and
+//! run in batches padded to their own longest window, so a call mixing tweets and long posts pads little.
+//! Window results are merged back per text: the document and type scores take the maximum over windows (PII in
+//! any window makes the text a violation), and each token takes its tag from the window where it is most
+//! central. Tags are decoded into spans in code points of the original text.
+
+use crate::batch::pad_inputs;
+use crate::error::{Error, Result};
+use crate::model::{sigmoid, tag_probs, PiiModel, TOKENIZER_FILE};
+use crate::tags::{decode_soft, PredSpan};
+use crate::tokenize::{most_central_window, windows, Encoded, PiiTokenizer};
+use blogbot_common::rules::RuleDetector;
+use blogbot_common::PiiType;
+use candle_core::Device;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::path::Path;
+
+const N_TYPES: usize = PiiType::ALL.len();
+
+/// The answer for one text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// `score >= threshold`.
+    pub violation: bool,
+    /// Document score in `[0, 1]`: the highest window probability of containing personal data.
+    pub score: f32,
+    /// Types found, highest score first. Empty when `violation` is false; when it is true, the types at or above
+    /// the type threshold, or the single best type if none reaches it, so that a violation always names a type.
+    pub types: Vec<(PiiType, f32)>,
+    /// Spans found, in text order. Empty when `violation` is false, so that the answer never contradicts itself.
+    pub spans: Vec<PredSpan>,
+}
+
+/// Threshold-free scores for one text: what [`Classifier::score`] computes and [`Scored::decide`] turns into a
+/// [`Prediction`]. Evaluation keeps these to sweep thresholds without re-running the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    pub score: f32,
+    /// Per-type probability in [`PiiType::ALL`] order (max over windows).
+    pub type_scores: [f32; N_TYPES],
+    /// Every decoded span, whatever the document score.
+    pub spans: Vec<PredSpan>,
+}
+
+impl Scored {
+    /// Applies the document and type thresholds.
+    pub fn decide(&self, threshold: f32, type_threshold: f32) -> Prediction {
+        let violation = self.score >= threshold;
+        if !violation {
+            return Prediction { violation, score: self.score, types: Vec::new(), spans: Vec::new() };
+        }
+        let mut ranked: Vec<(PiiType, f32)> = PiiType::ALL.iter().copied().zip(self.type_scores).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut types: Vec<(PiiType, f32)> = ranked.iter().copied().filter(|(_, s)| *s >= type_threshold).collect();
+        if types.is_empty() {
+            types.push(ranked[0]);
+        }
+        Prediction { violation, score: self.score, types, spans: self.spans.clone() }
+    }
+}
+
+/// A loaded model ready to classify texts. Cheap to share behind an `Arc`: `classify` takes `&self`.
+pub struct Classifier {
+    model: PiiModel,
+    tokenizer: PiiTokenizer,
+    batch_size: usize,
+    rules: Option<RuleDetector>,
+}
+
+impl Classifier {
+    /// Wraps a model and its tokenizer; thresholds come from the model's config.
+    pub fn new(model: PiiModel, tokenizer: PiiTokenizer) -> Self {
+        Self { model, tokenizer, batch_size: 32, rules: None }
+    }
+
+    /// Loads a saved model directory (`model.safetensors`, `classifier.json`, `tokenizer.json`) for inference.
+    pub fn load(dir: &Path, device: &Device) -> Result<Self> {
+        let model = PiiModel::load(dir, device, false)?;
+        let tokenizer = PiiTokenizer::from_file(&dir.join(TOKENIZER_FILE))?;
+        Ok(Self::new(model, tokenizer))
+    }
+
+    /// Saves model, config and tokenizer into `dir`, loadable with [`Classifier::load`].
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        self.model.save(dir)?;
+        self.tokenizer.save(&dir.join(TOKENIZER_FILE))
+    }
+
+    /// Windows per forward pass (default 32). Larger batches are faster on a GPU, not on a CPU.
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// Adds the rule detector's spans of [`PiiType::STRUCTURED`] types (e-mail, phone, card, IBAN, IP, URL)
+    /// where the model found nothing overlapping, and makes their text a violation. Off by default: a union
+    /// can only trade precision for recall, so turn it on only where a measurement shows it helps.
+    pub fn with_rules_union(mut self, on: bool) -> Self {
+        self.rules = on.then(RuleDetector::new);
+        self
+    }
+
+    pub fn model(&self) -> &PiiModel {
+        &self.model
+    }
+
+    pub fn model_mut(&mut self) -> &mut PiiModel {
+        &mut self.model
+    }
+
+    pub fn tokenizer(&self) -> &PiiTokenizer {
+        &self.tokenizer
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.model.config().threshold
+    }
+
+    /// Sets the document threshold (saved with the model).
+    pub fn set_threshold(&mut self, threshold: f32) {
+        self.model.config_mut().threshold = threshold;
+    }
+
+    /// Classifies `texts` with the model's thresholds.
+    pub fn classify(&self, texts: &[&str]) -> Result<Vec<Prediction>> {
+        let cfg = self.model.config();
+        Ok(self.score(texts)?.iter().map(|s| s.decide(cfg.threshold, cfg.type_threshold)).collect())
+    }
+
+    /// Threshold-free scores for `texts`.
+    pub fn score(&self, texts: &[&str]) -> Result<Vec<Scored>> {
+        // A model being trained holds `Var`s; score through a frozen view so no autograd graph is recorded.
+        let frozen;
+        let model = if self.model.is_trainable() {
+            frozen = self.model.frozen()?;
+            &frozen
+        } else {
+            &self.model
+        };
+        let cfg = model.config();
+        let encoded: Vec<Encoded> = texts.iter().map(|t| self.tokenizer.encode(t)).collect::<Result<_>>()?;
+        let wins: Vec<Vec<Range<usize>>> =
+            encoded.iter().map(|e| windows(e.len(), cfg.max_len, cfg.stride)).collect::<Result<_>>()?;
+        // (text, window) jobs, longest first, so each batch holds windows of similar length.
+        let mut jobs: Vec<(usize, usize)> =
+            wins.iter().enumerate().flat_map(|(t, ws)| (0..ws.len()).map(move |w| (t, w))).collect();
+        jobs.sort_by_key(|&(t, w)| std::cmp::Reverse(wins[t][w].len()));
+
+        let mut outs: Vec<Vec<Option<WindowOut>>> = wins.iter().map(|ws| vec![None; ws.len()]).collect();
+        for chunk in jobs.chunks(self.batch_size) {
+            let inputs: Vec<Vec<u32>> =
+                chunk.iter().map(|&(t, w)| self.tokenizer.window_input(&encoded[t], &wins[t][w])).collect();
+            let refs: Vec<&[u32]> = inputs.iter().map(|v| v.as_slice()).collect();
+            let (ids, mask) = pad_inputs(&refs, self.tokenizer.pad_id(), model.device())?;
+            let _span =
+                tracing::debug_span!("classify_batch", windows = chunk.len(), padded_len = ids.dim(1)?).entered();
+            let out = model.forward(&ids, &mask, None)?;
+            let doc: Vec<f32> = sigmoid(&out.doc_logits)?.to_vec1()?;
+            let types: Vec<Vec<f32>> = sigmoid(&out.type_logits)?.to_vec2()?;
+            let probs: Vec<Vec<Vec<f32>>> = tag_probs(&out.tag_logits)?.to_vec3()?;
+            for (row, &(t, w)) in chunk.iter().enumerate() {
+                let n = wins[t][w].len();
+                // Drop [CLS] (position 0), [SEP] and padding.
+                outs[t][w] = Some(WindowOut {
+                    doc: doc[row],
+                    types: types[row].clone(),
+                    tag_probs: probs[row][1..1 + n].to_vec(),
+                });
+            }
+        }
+
+        texts
+            .iter()
+            .enumerate()
+            .map(|(t, text)| {
+                let per_window: Vec<WindowOut> = outs[t]
+                    .iter_mut()
+                    .map(|o| o.take().ok_or_else(|| Error::Config("window without output".into())))
+                    .collect::<Result<_>>()?;
+                let mut scored = merge(text, &encoded[t], &wins[t], &per_window);
+                if let Some(rules) = &self.rules {
+                    add_rule_spans(rules, text, &mut scored);
+                }
+                Ok(scored)
+            })
+            .collect()
+    }
+}
+
+/// One window's outputs, restricted to its content tokens.
+#[derive(Clone)]
+struct WindowOut {
+    doc: f32,
+    types: Vec<f32>,
+    /// Per content token, the probabilities of the [`crate::tags::NUM_TAGS`] tags.
+    tag_probs: Vec<Vec<f32>>,
+}
+
+/// Merges per-window outputs of one text (see the module docs).
+fn merge(text: &str, enc: &Encoded, ws: &[Range<usize>], outs: &[WindowOut]) -> Scored {
+    let score = outs.iter().map(|o| o.doc).fold(0.0, f32::max);
+    let mut type_scores = [0f32; N_TYPES];
+    for o in outs {
+        for (k, s) in type_scores.iter_mut().enumerate() {
+            *s = s.max(o.types[k]);
+        }
+    }
+    let owner = most_central_window(enc.len(), ws);
+    let probs: Vec<Vec<f32>> =
+        owner.iter().enumerate().map(|(i, &w)| outs[w].tag_probs[i - ws[w].start].clone()).collect();
+    Scored { score, type_scores, spans: decode_soft(text, &enc.offsets, &probs) }
+}
+
+/// The optional rule union (see [`Classifier::with_rules_union`]).
+fn add_rule_spans(rules: &RuleDetector, text: &str, scored: &mut Scored) {
+    for s in rules.detect(text) {
+        if !PiiType::STRUCTURED.contains(&s.ty) || scored.spans.iter().any(|p| p.start < s.end && s.start < p.end) {
+            continue;
+        }
+        scored.score = 1.0;
+        scored.type_scores[s.ty.index()] = 1.0;
+        scored.spans.push(PredSpan { start: s.start, end: s.end, ty: s.ty, text: s.value, score: 1.0 });
+    }
+    scored.spans.sort_by_key(|s| s.start);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tags::one_hot;
+
+    fn scored() -> Scored {
+        let mut type_scores = [0.1f32; N_TYPES];
+        type_scores[PiiType::Email.index()] = 0.9;
+        type_scores[PiiType::Phone.index()] = 0.6;
+        let span = PredSpan { start: 0, end: 3, ty: PiiType::Email, text: "a@b".into(), score: 0.8 };
+        Scored { score: 0.7, type_scores, spans: vec![span] }
+    }
+
+    #[test]
+    fn rule_union_adds_only_missing_structured_spans() {
+        let rules = RuleDetector::new();
+        let text = "Mail bob.stone@example.org or call +44 20 7946 0958, says Bob Stone.";
+        let email_at = text.find("bob.stone").unwrap();
+        // The model already found the phone (with slightly different bounds) and nothing else.
+        let phone_at = text.find("+44").unwrap();
+        let model_span = PredSpan { start: phone_at + 1, end: phone_at + 10, ty: PiiType::Phone, text: String::new(), score: 0.7 };
+        let mut s = Scored { score: 0.1, type_scores: [0.0; N_TYPES], spans: vec![model_span.clone()] };
+        add_rule_spans(&rules, text, &mut s);
+        assert_eq!(s.spans.len(), 2, "{:?}", s.spans);
+        assert_eq!((s.spans[0].start, s.spans[0].ty, s.spans[0].score), (email_at, PiiType::Email, 1.0));
+        assert_eq!(s.spans[0].text, "bob.stone@example.org");
+        assert_eq!(s.spans[1], model_span, "an overlapping model span is kept as it is");
+        assert_eq!(s.score, 1.0);
+        assert_eq!(s.type_scores[PiiType::Email.index()], 1.0);
+        assert!(s.spans.iter().all(|p| p.ty != PiiType::Person), "rules never add unstructured types");
+    }
+
+    #[test]
+    fn classifier_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Classifier>();
+        shareable::<Prediction>();
+    }
+
+    #[test]
+    fn decisions_follow_thresholds() {
+        let p = scored().decide(0.5, 0.5);
+        assert!(p.violation);
+        assert_eq!(p.types, vec![(PiiType::Email, 0.9), (PiiType::Phone, 0.6)]);
+        assert_eq!(p.spans.len(), 1);
+        let p = scored().decide(0.8, 0.5);
+        assert!(!p.violation && p.types.is_empty() && p.spans.is_empty());
+        let p = scored().decide(0.5, 0.95);
+        assert_eq!(p.types, vec![(PiiType::Email, 0.9)], "a violation always names its best type");
+    }
+
+    #[test]
+    fn merge_takes_max_scores_and_central_tags() {
+        // 6 tokens "t0".."t5"; windows 0..4 and 2..6; token 2 and 3 are shared.
+        let text = "t0 t1 t2 t3 t4 t5";
+        let enc = Encoded { ids: vec![1; 6], offsets: (0..6).map(|i| (3 * i, 3 * i + 2)).collect() };
+        let ws = vec![0..4, 2..6];
+        let be = crate::tags::tag_begin(PiiType::Email);
+        let mut t0 = vec![0.0; N_TYPES];
+        t0[1] = 0.3;
+        let mut t1 = vec![0.0; N_TYPES];
+        t1[1] = 0.8;
+        // Window 0 tags token 3 (its edge) as an e-mail, window 1 (where token 3 is more central) says O.
+        let outs = vec![
+            WindowOut { doc: 0.2, types: t0, tag_probs: [0, 0, 0, be].map(one_hot).to_vec() },
+            WindowOut { doc: 0.6, types: t1, tag_probs: [0, 0, 0, be].map(one_hot).to_vec() },
+        ];
+        let s = merge(text, &enc, &ws, &outs);
+        assert_eq!(s.score, 0.6);
+        assert_eq!(s.type_scores[1], 0.8);
+        assert_eq!(s.spans.len(), 1);
+        assert_eq!((s.spans[0].start, s.spans[0].text.as_str()), (15, "t5"));
+    }
+
+    /// A post of ~600 tokens with an e-mail near the end, cut into 64-token windows: the windows cover every
+    /// token, the window labels put the e-mail only where it is, and merging the windows' tags back decodes the
+    /// span at its place in the whole text.
+    #[test]
+    fn long_post_windows_cover_and_merge_back() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../weights/encoder");
+        let tok = PiiTokenizer::from_file(&dir.join("tokenizer.json")).unwrap();
+        let filler = "We left the harbour before dawn, and the fog over the water made the whole town look like a \
+                      pencil sketch that someone had started and then abandoned. ";
+        let mut text = filler.repeat(20);
+        text.push_str("If you want the full route, write to me at jörg.müller@example.com and I will send it. ");
+        text.push_str(&filler[..60]);
+        let value = "jörg.müller@example.com";
+        let start = text[..text.find(value).unwrap()].chars().count();
+        let gold =
+            blogbot_common::Span { start, end: start + value.chars().count(), ty: PiiType::Email, value: value.into() };
+        let enc = tok.encode(&text).unwrap();
+        assert!(enc.len() > 550, "{} tokens", enc.len());
+        let ws = windows(enc.len(), 64, 16).unwrap();
+        let mut covered = vec![false; enc.len()];
+        for w in &ws {
+            assert!(w.len() <= 62);
+            covered[w.clone()].iter_mut().for_each(|c| *c = true);
+        }
+        assert!(covered.iter().all(|&c| c), "every token is in some window");
+
+        let record = blogbot_common::Record {
+            id: "long".into(),
+            source_id: "s".into(),
+            text: text.clone(),
+            label: 1,
+            spans: vec![gold.clone()],
+            method: blogbot_common::Method::Template,
+            generator: blogbot_common::GeneratorInfo { model_id: "m".into(), seed: 0 },
+        };
+        let examples = crate::train::build_examples(&tok, &[record], 64, 16).unwrap();
+        assert_eq!(examples.len(), ws.len());
+        let (b, i) = (crate::tags::tag_begin(PiiType::Email), crate::tags::tag_inside(PiiType::Email));
+        let email_tokens: Vec<usize> =
+            (0..enc.len()).filter(|&k| enc.offsets[k].0 < gold.end && gold.start < enc.offsets[k].1).collect();
+        for (w, ex) in ws.iter().zip(&examples) {
+            let holds = email_tokens.iter().any(|k| w.contains(k));
+            assert_eq!(ex.doc, holds, "window {w:?}");
+            assert_eq!(ex.types[PiiType::Email.index()], holds);
+            assert_eq!(ex.ids.len(), w.len() + 2);
+            for (pos, &tag) in ex.tags.iter().enumerate().skip(1).take(w.len()) {
+                let k = w.start + pos - 1;
+                let want = if k == email_tokens[0] {
+                    b
+                } else if email_tokens.contains(&k) {
+                    i
+                } else {
+                    crate::tags::TAG_O
+                };
+                // A window that starts inside the span sees its first token as B- (it cannot see the real start).
+                let want = if want == i && k == w.start { b } else { want };
+                assert_eq!(tag, want, "token {k} in window {w:?}");
+            }
+        }
+        // Merge as inference does, with each window's gold tags standing in for model output.
+        let outs: Vec<WindowOut> = examples
+            .iter()
+            .map(|ex| WindowOut {
+                doc: f32::from(u8::from(ex.doc)),
+                types: ex.types.iter().map(|&t| f32::from(u8::from(t))).collect(),
+                tag_probs: ex.tags[1..ex.tags.len() - 1].iter().map(|&t| one_hot(t)).collect(),
+            })
+            .collect();
+        let s = merge(&text, &enc, &ws, &outs);
+        assert_eq!(s.score, 1.0);
+        assert_eq!(s.spans.len(), 1);
+        assert_eq!((s.spans[0].start, s.spans[0].end, s.spans[0].ty), (gold.start, gold.end, PiiType::Email));
+        assert_eq!(s.spans[0].text, value);
+    }
+}

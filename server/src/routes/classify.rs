@@ -1,0 +1,50 @@
+//! `POST /classify`: does a post contain personal data, which types, where; with the model that said so.
+
+use crate::error::ApiError;
+use crate::routes::check_text;
+use crate::state::AppState;
+use actix_web::{post, web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Instant;
+
+/// Most texts in one request.
+pub const MAX_TEXTS: usize = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRequest {
+    pub text: Option<String>,
+    pub texts: Option<Vec<String>>,
+}
+
+#[post("/classify")]
+pub async fn classify(state: web::Data<AppState>, req: web::Json<ClassifyRequest>) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    let texts = match req.into_inner() {
+        ClassifyRequest { text: Some(t), texts: None } => vec![t],
+        ClassifyRequest { text: None, texts: Some(ts) } if !ts.is_empty() && ts.len() <= MAX_TEXTS => ts,
+        ClassifyRequest { text: None, texts: Some(ts) } => {
+            return Err(ApiError::BadRequest(format!("`texts` must hold 1 to {MAX_TEXTS} texts, got {}", ts.len())))
+        }
+        _ => return Err(ApiError::BadRequest("give exactly one of `text` or `texts`".into())),
+    };
+    for t in &texts {
+        check_text("text", t, state.limits.max_text_chars)?;
+    }
+    if state.service.current().is_none() {
+        return Err(state.no_model_error());
+    }
+    let (preds, model) = state.service.classify(texts).await.map_err(ApiError::Internal)?;
+    let results: Vec<_> = preds
+        .into_iter()
+        .map(|p| {
+            json!({
+                "violation": p.violation, "score": p.score,
+                "types": p.types.iter().map(|(t, s)| json!({"type": t, "score": s})).collect::<Vec<_>>(),
+                "spans": p.spans,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"model": model, "results": results, "took_ms": started.elapsed().as_millis() as u64})))
+}

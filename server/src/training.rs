@@ -1,0 +1,168 @@
+//! Training, evaluation and promotion as the server and the CLI run them: train a challenger on a dataset,
+//! evaluate it (and the rule baseline) on the dataset's test split, register it, and promote it only if it beats
+//! the champion on that same test set.
+
+use crate::db::Db;
+use crate::registry::{ModelRow, CHALLENGER, CHAMPION};
+use crate::serving::{ClassifierService, ModelMeta, Served};
+use blogbot_classifier::{evaluate, train, Classifier, EvalReport, TrainConfig, TrainInput, TrainProgress};
+use blogbot_common::Record;
+use blogbot_generator::dataset::read_split;
+use candle_core::Device;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// What training needs from the server.
+#[derive(Clone)]
+pub struct Trainer {
+    pub db: Arc<Db>,
+    pub data_dir: PathBuf,
+    pub encoder_dir: PathBuf,
+    pub device: Device,
+    pub service: ClassifierService,
+    /// Largest per-type F1 drop a challenger may have against the champion and still be promoted.
+    pub type_f1_tolerance: f64,
+}
+
+/// The splits of a registered dataset.
+pub struct Splits {
+    pub train: Vec<Record>,
+    pub validation: Vec<Record>,
+    pub test: Vec<Record>,
+}
+
+pub fn load_splits(dir: &Path) -> Result<Splits, String> {
+    let read = |s: &str| read_split(dir, s).map_err(|e| e.to_string());
+    Ok(Splits { train: read("train")?, validation: read("validation")?, test: read("test")? })
+}
+
+/// Test-set binary F1 of an evaluation report.
+fn f1(r: &EvalReport) -> f64 {
+    r.test.model.binary.f1
+}
+
+/// The headline metrics every answer carries.
+pub fn summary(r: &EvalReport) -> Value {
+    let m = &r.test.model;
+    json!({
+        "f1": m.binary.f1, "precision": m.binary.precision, "recall": m.binary.recall, "accuracy": m.binary.accuracy,
+        "span_f1": m.spans.overlap.f1, "span_exact_f1": m.spans.exact.f1, "threshold": r.threshold, "test_records": m.n,
+        "baseline_f1": r.test.baseline.binary.f1, "baseline_span_f1": r.test.baseline.spans.overlap.f1,
+    })
+}
+
+/// Whether `challenger` beats `champion` on the same test set; the reason either way.
+pub fn should_promote(challenger: &EvalReport, champion: &EvalReport, tolerance: f64) -> (bool, String) {
+    let (c, p) = (f1(challenger), f1(champion));
+    if c <= p {
+        return (false, format!("binary F1 {c:.4} does not beat the champion's {p:.4} on the same test set"));
+    }
+    for (ty, prf) in &champion.test.model.per_type {
+        let mine = challenger.test.model.per_type.get(ty).map(|x| x.f1).unwrap_or(0.0);
+        if prf.f1 - mine > tolerance {
+            return (false, format!(
+                "binary F1 {c:.4} beats {p:.4}, but {ty} F1 drops {:.4} -> {mine:.4} (tolerance {tolerance})",
+                prf.f1
+            ));
+        }
+    }
+    (true, format!("binary F1 {c:.4} beats the champion's {p:.4}; no per-type F1 drop over {tolerance}"))
+}
+
+impl Trainer {
+    pub fn meta(row: &ModelRow) -> ModelMeta {
+        ModelMeta {
+            id: row.id.clone(),
+            version: row.version,
+            created_at: row.created_at.clone(),
+            dataset_id: row.dataset_id.clone(),
+            metrics: row.metrics.get("summary").cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// Loads the champion (if any) into the serving thread.
+    pub fn serve_champion(&self) -> Result<Option<ModelMeta>, String> {
+        let Some(id) = self.db.alias(CHAMPION).map_err(|e| e.to_string())? else { return Ok(None) };
+        let row = self.db.model(&id).map_err(|e| e.to_string())?.ok_or(format!("champion `{id}` is not registered"))?;
+        let classifier = Classifier::load(Path::new(&row.path), &self.device).map_err(|e| format!("loading {id}: {e}"))?;
+        let meta = Self::meta(&row);
+        self.service.swap(Served { classifier: Arc::new(classifier), meta: meta.clone() });
+        Ok(Some(meta))
+    }
+
+    /// Trains a challenger on `dataset_id`, evaluates, registers, and promotes it if it beats the champion.
+    /// Blocking (model work); run it on a blocking thread.
+    pub fn train_challenger(
+        &self,
+        dataset_id: &str,
+        cfg: &TrainConfig,
+        cancel: &AtomicBool,
+        progress: impl FnMut(TrainProgress),
+    ) -> Result<Value, String> {
+        let ds = self.db.dataset(dataset_id).map_err(|e| e.to_string())?.ok_or(format!("no dataset `{dataset_id}`"))?;
+        let splits = load_splits(Path::new(&ds.path))?;
+        let model_id = format!("m-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let ckpt = self.data_dir.join("checkpoints").join(&model_id);
+        let input = TrainInput {
+            encoder_dir: &self.encoder_dir,
+            train: &splits.train,
+            val: &splits.validation,
+            checkpoint_dir: Some(&ckpt),
+            device: self.device.clone(),
+        };
+        let outcome = train(&input, cfg, cancel, progress).map_err(|e| e.to_string())?;
+        let mut classifier = outcome.classifier;
+        let report = evaluate(&classifier, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
+        classifier.set_threshold(report.threshold);
+
+        let models = self.data_dir.join("models");
+        let tmp = models.join(format!(".tmp-{model_id}"));
+        let dir = models.join(&model_id);
+        std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        classifier.save(&tmp).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let _ = std::fs::remove_dir_all(&ckpt);
+        let metrics = json!({"summary": summary(&report), "report": report, "history": outcome.history,
+                             "steps": outcome.steps, "best_epoch": outcome.best_epoch});
+        let row = self
+            .db
+            .insert_model(&model_id, dataset_id, &classifier.model().config().base_encoder, &serde_json::to_value(cfg).unwrap_or_default(), &metrics, &dir.display().to_string())
+            .map_err(|e| e.to_string())?;
+        self.db.set_alias_with_decision(CHALLENGER, &model_id, "", None, "").map_err(|e| e.to_string())?;
+
+        let champion = self.db.alias(CHAMPION).map_err(|e| e.to_string())?;
+        let (promote, reason) = match &champion {
+            None => (true, "first model: no champion yet".to_string()),
+            Some(cid) => {
+                let crow = self.db.model(cid).map_err(|e| e.to_string())?.ok_or(format!("champion `{cid}` missing"))?;
+                let champ = Classifier::load(Path::new(&crow.path), &self.device).map_err(|e| e.to_string())?;
+                let champ_report = evaluate(&champ, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
+                should_promote(&report, &champ_report, self.type_f1_tolerance)
+            }
+        };
+        if promote {
+            self.db
+                .set_alias_with_decision(CHAMPION, &model_id, "promoted", champion.as_deref(), &reason)
+                .map_err(|e| e.to_string())?;
+            self.service.swap(Served { classifier: Arc::new(classifier), meta: Self::meta(&row) });
+        } else {
+            self.db.record_decision("rejected", &model_id, champion.as_deref(), &reason).map_err(|e| e.to_string())?;
+        }
+        tracing::info!(model = %model_id, promote, %reason, "challenger evaluated");
+        Ok(json!({"model_id": model_id, "version": row.version, "promoted": promote, "reason": reason,
+                  "metrics": summary(&report)}))
+    }
+
+    /// Makes `model_id` the champion by hand (recorded as `manual`, or `rollback`).
+    pub fn force_champion(&self, model_id: &str, kind: &str, reason: &str) -> Result<ModelMeta, String> {
+        let row = self.db.model(model_id).map_err(|e| e.to_string())?.ok_or(format!("no model `{model_id}`"))?;
+        let classifier = Classifier::load(Path::new(&row.path), &self.device).map_err(|e| e.to_string())?;
+        let previous = self.db.alias(CHAMPION).map_err(|e| e.to_string())?;
+        self.db.set_alias_with_decision(CHAMPION, model_id, kind, previous.as_deref(), reason).map_err(|e| e.to_string())?;
+        let meta = Self::meta(&row);
+        self.service.swap(Served { classifier: Arc::new(classifier), meta: meta.clone() });
+        Ok(meta)
+    }
+}
