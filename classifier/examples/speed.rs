@@ -5,7 +5,7 @@
 
 use blogbot_classifier::batch::{pad_inputs, TrainBatch, TrainExample};
 use blogbot_classifier::bert::Dropout;
-use blogbot_classifier::loss::losses;
+use blogbot_classifier::loss::{losses, ClassWeights};
 use blogbot_classifier::optim::Optim;
 use blogbot_classifier::{default_device, PiiModel};
 use candle_core::Device;
@@ -37,12 +37,13 @@ fn main() -> blogbot_classifier::Result<()> {
         let refs: Vec<&TrainExample> = examples.iter().collect();
         let batch = TrainBatch::new(&refs, 0, 3.0, &dev)?;
         let dropout = Dropout::new(0.1, 0)?;
+        let weights = ClassWeights { doc_pos: 1.0, type_pos: vec![5.0; 11], non_o: 3.0 };
         let mut optim = Optim::new(model.named_vars(), 0.01, 1.0)?;
         let (mut tf, mut tb, mut to) = (0.0, 0.0, 0.0);
         for s in 0..=steps {
             let t0 = Instant::now();
             let out = model.forward(&batch.ids, &batch.mask, Some(&dropout))?;
-            let l = losses(&out, &batch, 1.0)?;
+            let l = losses(&out, &batch, &weights)?;
             let _ = l.total.to_scalar::<f32>()?;
             let t1 = Instant::now();
             let mut grads = l.total.backward()?;

@@ -17,10 +17,29 @@ pub struct Losses {
 /// `BCEWithLogitsLoss(pos_weight=...)`): `(1 - y) x + (1 + (w - 1) y) softplus(-x)`, with
 /// `softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)` so that no `exp` overflows.
 pub fn bce_with_logits(logits: &Tensor, targets: &Tensor, pos_weight: f32) -> Result<Tensor> {
+    let w = Tensor::new(&[pos_weight], logits.device())?;
+    bce_with_logits_weighted(logits, targets, &w)
+}
+
+/// [`bce_with_logits`] with a positive weight per output column: `pos_weight` broadcasts against `targets`
+/// (shape `(columns,)` for `(batch, columns)` targets).
+pub fn bce_with_logits_weighted(logits: &Tensor, targets: &Tensor, pos_weight: &Tensor) -> Result<Tensor> {
     let softplus_neg = ((logits.abs()?.neg()?.exp()? + 1.0)?.log()? + logits.neg()?.relu()?)?;
     let neg_term = ((targets.ones_like()? - targets)? * logits)?;
-    let weight = ((targets * (pos_weight as f64 - 1.0))? + 1.0)?;
+    let weight = (targets.broadcast_mul(&(pos_weight - 1.0)?)? + 1.0)?;
     (neg_term + (weight * softplus_neg)?)?.mean_all()
+}
+
+/// Class weights for the three losses, computed from the training windows (see `TrainConfig`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassWeights {
+    /// Weight of positive windows in the document loss.
+    pub doc_pos: f32,
+    /// Weight of positive windows in each type's loss, in `PiiType::ALL` order. Each type is positive in a few
+    /// percent of windows; unweighted, the type head sits below 0.5 for every type for many epochs.
+    pub type_pos: Vec<f32>,
+    /// Weight of entity tokens relative to `O` tokens in the tagger loss (applied when batches are built).
+    pub non_o: f32,
 }
 
 /// Token cross-entropy weighted per token: `sum(w * nll) / sum(w)`. Tokens with weight 0 (special tokens,
@@ -33,9 +52,10 @@ pub fn weighted_token_ce(logits: &Tensor, tags: &Tensor, weights: &Tensor) -> Re
 }
 
 /// Sum of the three head losses, equally weighted: each is a mean of per-item losses of similar scale.
-pub fn losses(out: &ModelOutput, batch: &TrainBatch, doc_pos_weight: f32) -> Result<Losses> {
-    let doc = bce_with_logits(&out.doc_logits, &batch.doc, doc_pos_weight)?;
-    let types = bce_with_logits(&out.type_logits, &batch.types, 1.0)?;
+pub fn losses(out: &ModelOutput, batch: &TrainBatch, weights: &ClassWeights) -> Result<Losses> {
+    let dev = out.doc_logits.device();
+    let doc = bce_with_logits(&out.doc_logits, &batch.doc, weights.doc_pos)?;
+    let types = bce_with_logits_weighted(&out.type_logits, &batch.types, &Tensor::new(weights.type_pos.as_slice(), dev)?)?;
     let tags = weighted_token_ce(&out.tag_logits, &batch.tags, &batch.tag_weights)?;
     let total = ((&doc + &types)? + &tags)?;
     Ok(Losses { total, doc, types, tags })
@@ -61,6 +81,12 @@ mod tests {
         // pos_weight 3 triples the positive term only.
         let want_w = -(3.0 * (sig(2.0)).ln() + (1.0 - sig(-1.0)).ln() + (1.0 - sig(0.5)).ln()) / 3.0;
         assert!((scalar(&bce_with_logits(&x, &y, 3.0).unwrap()) - want_w).abs() < 1e-5);
+        // Per-column weights: column 0 positive weighted 3, column 1 negative (weight irrelevant).
+        let x2 = Tensor::new(&[[2.0f32, -1.0]], &dev).unwrap();
+        let y2 = Tensor::new(&[[1.0f32, 0.0]], &dev).unwrap();
+        let w2 = Tensor::new(&[3.0f32, 5.0], &dev).unwrap();
+        let want2 = -(3.0 * (sig(2.0)).ln() + (1.0 - sig(-1.0)).ln()) / 2.0;
+        assert!((scalar(&bce_with_logits_weighted(&x2, &y2, &w2).unwrap()) - want2).abs() < 1e-5);
         let big = Tensor::new(&[200.0f32, -200.0], &dev).unwrap();
         let t = Tensor::new(&[0.0f32, 1.0], &dev).unwrap();
         let l = scalar(&bce_with_logits(&big, &t, 1.0).unwrap());

@@ -13,7 +13,7 @@ use crate::checkpoint::{self, CheckpointState, BEST_DIR};
 use crate::error::{Error, Result};
 use crate::eval::{choose_threshold, metrics_at, Metrics};
 use crate::infer::Classifier;
-use crate::loss::losses;
+use crate::loss::{losses, ClassWeights};
 use crate::model::{PiiModel, TOKENIZER_FILE, WEIGHTS_FILE};
 use crate::optim::{lr_at, Optim};
 use crate::tags::{bio_tags, tag_kind, TAG_O};
@@ -56,6 +56,9 @@ pub struct TrainConfig {
     pub max_grad_norm: Option<f64>,
     /// Weight of positive windows in the document loss; `None`: negatives / positives, clamped to [0.1, 10].
     pub doc_pos_weight: Option<f32>,
+    /// Weight of positive windows in every per-type loss; `None`: per type, negatives / positives, clamped to
+    /// [1, 10].
+    pub type_pos_weight: Option<f32>,
     /// Loss weight of entity tokens relative to `O` tokens; `None`: sqrt(#O / #entity), clamped to [1, 10]
     /// (the square root because the full ratio makes the tagger over-predict spans).
     pub tag_non_o_weight: Option<f32>,
@@ -79,6 +82,7 @@ impl Default for TrainConfig {
             max_steps: None,
             max_grad_norm: Some(1.0),
             doc_pos_weight: None,
+            type_pos_weight: None,
             tag_non_o_weight: None,
             head_lr_scale: 1.0,
         }
@@ -184,10 +188,18 @@ pub fn epoch_batches(lengths: &[usize], batch_size: usize, seed: u64, epoch: usi
     batches
 }
 
-fn class_weights(examples: &[TrainExample], cfg: &TrainConfig) -> (f32, f32) {
+fn class_weights(examples: &[TrainExample], cfg: &TrainConfig) -> ClassWeights {
     let pos = examples.iter().filter(|e| e.doc).count().max(1) as f32;
     let neg = examples.iter().filter(|e| !e.doc).count().max(1) as f32;
     let doc = cfg.doc_pos_weight.unwrap_or((neg / pos).clamp(0.1, 10.0));
+    let type_pos = (0..PiiType::ALL.len())
+        .map(|k| {
+            cfg.type_pos_weight.unwrap_or_else(|| {
+                let p = examples.iter().filter(|e| e.types[k]).count();
+                if p == 0 { 1.0 } else { ((examples.len() - p) as f32 / p as f32).clamp(1.0, 10.0) }
+            })
+        })
+        .collect();
     let (mut o, mut ent) = (0f32, 0f32);
     for e in examples {
         for &t in &e.tags[1..e.tags.len() - 1] {
@@ -198,8 +210,8 @@ fn class_weights(examples: &[TrainExample], cfg: &TrainConfig) -> (f32, f32) {
             }
         }
     }
-    let tag = cfg.tag_non_o_weight.unwrap_or((o / ent.max(1.0)).sqrt().clamp(1.0, 10.0));
-    (doc, tag)
+    let non_o = cfg.tag_non_o_weight.unwrap_or((o / ent.max(1.0)).sqrt().clamp(1.0, 10.0));
+    ClassWeights { doc_pos: doc, type_pos, non_o }
 }
 
 fn validate_config(cfg: &TrainConfig) -> Result<()> {
@@ -269,7 +281,7 @@ pub fn train(
     let mut classifier = classifier;
     let examples = build_examples(classifier.tokenizer(), input.train, cfg.max_len, cfg.stride)?;
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
-    let (doc_pos_weight, non_o_weight) = class_weights(&examples, cfg);
+    let weights = class_weights(&examples, cfg);
     let steps_per_epoch = examples.len().div_ceil(cfg.batch_size);
     let total_steps = (steps_per_epoch * cfg.epochs).min(cfg.max_steps.unwrap_or(usize::MAX)).max(1);
     let warmup = (cfg.warmup_ratio * total_steps as f64).ceil() as usize;
@@ -277,8 +289,7 @@ pub fn train(
     tracing::info!(
         records = input.train.len(),
         windows = examples.len(),
-        doc_pos_weight,
-        non_o_weight,
+        ?weights,
         total_steps,
         "training"
     );
@@ -305,9 +316,9 @@ pub fn train(
                 return Err(Error::Cancelled);
             }
             let exs: Vec<&TrainExample> = idx.iter().map(|&i| &examples[i]).collect();
-            let batch = TrainBatch::new(&exs, classifier.tokenizer().pad_id(), non_o_weight, device)?;
+            let batch = TrainBatch::new(&exs, classifier.tokenizer().pad_id(), weights.non_o, device)?;
             let out = classifier.model().forward(&batch.ids, &batch.mask, Some(&dropout))?;
-            let l = losses(&out, &batch, doc_pos_weight)?;
+            let l = losses(&out, &batch, &weights)?;
             let loss = l.total.to_scalar::<f32>()?;
             if !loss.is_finite() {
                 return Err(Error::Diverged { step: state.global_step, loss });
@@ -442,11 +453,17 @@ mod tests {
     fn class_weights_follow_the_data() {
         let mk = |doc: bool, tags: Vec<u32>| TrainExample { ids: vec![0; tags.len()], tags, doc, types: [doc; 11] };
         let ex = vec![mk(true, vec![0, 1, 0, 0, 0, 0]), mk(false, vec![0, 0, 0, 0]), mk(false, vec![0, 0, 0])];
-        let (doc, tag) = class_weights(&ex, &TrainConfig::default());
-        assert_eq!(doc, 2.0);
-        assert!((tag - 6f32.sqrt()).abs() < 1e-6); // 6 O tokens, 1 entity token
-        let cfg = TrainConfig { doc_pos_weight: Some(1.0), tag_non_o_weight: Some(3.0), ..TrainConfig::default() };
-        assert_eq!(class_weights(&ex, &cfg), (1.0, 3.0));
+        let w = class_weights(&ex, &TrainConfig::default());
+        assert_eq!(w.doc_pos, 2.0);
+        assert!((w.non_o - 6f32.sqrt()).abs() < 1e-6); // 6 O tokens, 1 entity token
+        assert_eq!(w.type_pos, vec![2.0; 11]); // every type positive in 1 of 3 windows
+        let cfg = TrainConfig {
+            doc_pos_weight: Some(1.0),
+            type_pos_weight: Some(4.0),
+            tag_non_o_weight: Some(3.0),
+            ..TrainConfig::default()
+        };
+        assert_eq!(class_weights(&ex, &cfg), ClassWeights { doc_pos: 1.0, type_pos: vec![4.0; 11], non_o: 3.0 });
     }
 
     #[test]

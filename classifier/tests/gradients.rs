@@ -3,7 +3,7 @@
 
 use blogbot_classifier::batch::TrainBatch;
 use blogbot_classifier::bert::{load_pretrained, BertConfig, BertEncoder};
-use blogbot_classifier::loss::losses;
+use blogbot_classifier::loss::{losses, ClassWeights};
 use blogbot_classifier::optim::Optim;
 use blogbot_classifier::train::build_examples;
 use blogbot_classifier::{Error, PiiModel, PiiTokenizer};
@@ -64,7 +64,8 @@ fn one_step_changes_every_trainable_tensor() {
     let before: Vec<Tensor> = named.iter().map(|(_, v)| v.as_tensor().copy().unwrap()).collect();
 
     let out = model.forward(&batch.ids, &batch.mask, None).unwrap();
-    let loss = losses(&out, &batch, 2.0).unwrap().total;
+    let weights = ClassWeights { doc_pos: 2.0, type_pos: vec![3.0; 11], non_o: 3.0 };
+    let loss = losses(&out, &batch, &weights).unwrap().total;
     let mut grads = loss.backward().unwrap();
     let norm = |v: &candle_core::Var| {
         grads.get(v).map(|g| g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap().sqrt())

@@ -272,6 +272,38 @@ mod tests {
     }
 
     #[test]
+    fn reads_folders_jsonl_and_blog_authorship_csv() {
+        let dir = std::env::temp_dir().join(format!("blogbot-corpus-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("posts")).unwrap();
+        let long = "We walked along the river for most of the afternoon and stopped for tea at the old mill. ".repeat(3);
+        std::fs::write(dir.join("posts/a.md"), format!("# Title\n\n{long}")).unwrap();
+        std::fs::write(dir.join("posts/b.txt"), "too short").unwrap();
+        std::fs::write(dir.join("posts/c.json"), long.as_bytes()).unwrap();
+        let posts = load_posts(&dir.join("posts")).unwrap();
+        assert_eq!(posts.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["a"]);
+        assert!(posts[0].text.starts_with("Title\n\nWe walked"));
+
+        let jsonl = format!("{{\"id\": 7, \"text\": \"{long}\"}}\n\n{{\"text\": \"{long}\"}}\n");
+        std::fs::write(dir.join("p.jsonl"), jsonl).unwrap();
+        let ids: Vec<String> = load_posts(&dir.join("p.jsonl")).unwrap().into_iter().map(|p| p.id).collect();
+        assert_eq!(ids, ["7", "p-3"]);
+        std::fs::write(dir.join("bad.jsonl"), "{\"body\": 1}\n").unwrap();
+        assert!(load_posts(&dir.join("bad.jsonl")).unwrap_err().to_string().contains("line 1"));
+
+        let csv = format!(
+            "id,gender,age,topic,sign,date,text\n2059027,male,15,Student,Leo,\"14,May,2004\",\"       urlLink {long} &amp; more     \"\n"
+        );
+        std::fs::write(dir.join("blogtext.csv"), csv).unwrap();
+        let posts = load_posts(&dir.join("blogtext.csv")).unwrap();
+        assert_eq!(posts[0].id, "2059027");
+        assert!(posts[0].text.starts_with("We walked") && posts[0].text.ends_with("& more"), "{:?}", posts[0].text);
+        std::fs::write(dir.join("notext.csv"), "id,body\n1,hello\n").unwrap();
+        assert!(load_posts(&dir.join("notext.csv")).unwrap_err().to_string().contains("text"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn sentence_boundaries_handle_quotes_and_unicode() {
         let t = "Café time! She said \"go.\" Then 東京. End";
         let b = sentence_boundaries(t);

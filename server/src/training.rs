@@ -53,13 +53,17 @@ pub fn summary(r: &EvalReport) -> Value {
     })
 }
 
+/// Per-type F1 is compared only on types with at least this many gold documents in the test split: with one or
+/// two examples a type's F1 is noise (0 or 1), and a challenger would be kept out by chance.
+pub const MIN_TYPE_SUPPORT: usize = 5;
+
 /// Whether `challenger` beats `champion` on the same test set; the reason either way.
 pub fn should_promote(challenger: &EvalReport, champion: &EvalReport, tolerance: f64) -> (bool, String) {
     let (c, p) = (f1(challenger), f1(champion));
     if c <= p {
         return (false, format!("binary F1 {c:.4} does not beat the champion's {p:.4} on the same test set"));
     }
-    for (ty, prf) in &champion.test.model.per_type {
+    for (ty, prf) in champion.test.model.per_type.iter().filter(|(_, p)| p.gold >= MIN_TYPE_SUPPORT) {
         let mine = challenger.test.model.per_type.get(ty).map(|x| x.f1).unwrap_or(0.0);
         if prf.f1 - mine > tolerance {
             return (false, format!(
@@ -68,7 +72,9 @@ pub fn should_promote(challenger: &EvalReport, champion: &EvalReport, tolerance:
             ));
         }
     }
-    (true, format!("binary F1 {c:.4} beats the champion's {p:.4}; no per-type F1 drop over {tolerance}"))
+    (true, format!(
+        "binary F1 {c:.4} beats the champion's {p:.4}; no per-type F1 drop over {tolerance} (types with >= {MIN_TYPE_SUPPORT} test documents)"
+    ))
 }
 
 impl Trainer {

@@ -44,19 +44,27 @@ fn train_classify_reject_promote_and_rollback() {
     let ds = b["dataset_id"].as_str().unwrap().to_string();
     wait_ok(&s, &b);
 
-    // A first model becomes champion.
+    // A deliberately weak first model (one optimizer step) becomes champion: there is nothing to beat.
+    let (_, b) = s.post("/train", &json!({"dataset_id": ds, "max_steps": 1, "max_len": 128, "seed": 2}));
+    let j = wait_ok(&s, &b);
+    let weak = j["result"]["model_id"].as_str().unwrap().to_string();
+    assert_eq!(j["result"]["promoted"], true, "{j}");
+    assert!(j["result"]["reason"].as_str().unwrap().contains("first model"), "{j}");
+
+    // A properly trained challenger beats it on the same test set and is promoted.
     let (st, b) = s.post("/train", &json!({"dataset_id": ds, "epochs": 5, "lr": 1e-4, "batch_size": 8, "max_len": 128, "seed": 1}));
     assert_eq!(st, 202, "{b}");
     let j = wait_ok(&s, &b);
     let good = j["result"]["model_id"].as_str().unwrap().to_string();
     assert_eq!(j["result"]["promoted"], true, "{j}");
-    eprintln!("first model: {}", j["result"]);
+    assert!(j["result"]["reason"].as_str().unwrap().contains("beats"), "{j}");
+    eprintln!("trained model: {}", j["result"]);
 
     let (st, c) = s.post("/classify", &json!({"texts": [PII_TEXT, CLEAN_TEXT]}));
     assert_eq!(st, 200, "{c}");
     eprintln!("classify: {c}");
     assert_eq!(c["model"]["id"], good.as_str());
-    assert_eq!(c["model"]["version"], 1);
+    assert_eq!(c["model"]["version"], 2);
     assert!(c["model"]["metrics"]["f1"].is_number());
     let pii = &c["results"][0];
     assert_eq!(pii["violation"], true, "{pii}");
@@ -75,19 +83,20 @@ fn train_classify_reject_promote_and_rollback() {
     assert!(!pii["types"].as_array().unwrap().is_empty());
     assert_eq!(c["results"][1]["violation"], false, "{}", c["results"][1]);
 
-    // A deliberately weak challenger (one step) is rejected; the champion keeps serving.
-    let (_, b) = s.post("/train", &json!({"dataset_id": ds, "max_steps": 1, "max_len": 128, "seed": 2}));
+    // Another weak challenger is rejected; the champion keeps serving.
+    let (_, b) = s.post("/train", &json!({"dataset_id": ds, "max_steps": 1, "max_len": 128, "seed": 3}));
     let j = wait_ok(&s, &b);
-    let weak = j["result"]["model_id"].as_str().unwrap().to_string();
+    let weak2 = j["result"]["model_id"].as_str().unwrap().to_string();
     assert_eq!(j["result"]["promoted"], false, "{j}");
     let (_, c) = s.post("/classify", &json!({"text": PII_TEXT}));
     assert_eq!(c["model"]["id"], good.as_str());
 
     let (_, m) = s.get("/models");
     assert_eq!(m["aliases"]["champion"], good.as_str());
-    assert_eq!(m["aliases"]["challenger"], weak.as_str());
+    assert_eq!(m["aliases"]["challenger"], weak2.as_str());
     let kinds: Vec<&str> = m["decisions"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["rejected", "promoted"], "{m}");
+    assert_eq!(kinds, ["rejected", "promoted", "promoted"], "{m}");
+    assert_eq!(m["decisions"][1]["previous_champion"], weak.as_str());
     assert!(m["decisions"][0]["reason"].as_str().unwrap().contains("does not beat"), "{m}");
 
     // Manual promotion, then rollback to the previous champion; both recorded.
@@ -99,7 +108,7 @@ fn train_classify_reject_promote_and_rollback() {
     assert_eq!(s.post("/classify", &json!({"text": CLEAN_TEXT})).1["model"]["id"], good.as_str());
     let (_, m) = s.get("/models");
     let kinds: Vec<&str> = m["decisions"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["rollback", "manual", "rejected", "promoted"]);
+    assert_eq!(kinds, ["rollback", "manual", "rejected", "promoted", "promoted"]);
     let (st, one) = s.get(&format!("/models/{good}"));
     assert_eq!(st, 200);
     assert!(one["metrics"]["report"]["test"]["baseline"]["binary"]["f1"].is_number(), "baseline beside the model");
