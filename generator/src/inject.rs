@@ -50,7 +50,8 @@ pub struct InjectConfig {
 
 impl Default for InjectConfig {
     fn default() -> Self {
-        Self { max_attempts: 3, max_tokens: 80 }
+        // The stop sequence ends most answers early; the bound only matters for three long values.
+        Self { max_attempts: 3, max_tokens: 120 }
     }
 }
 
@@ -167,7 +168,8 @@ pub fn validate_sentence(sentence: &str, carried: &[Carried], opener: &str) -> R
     if foreign >= 2 || english == 0 {
         return Err(format!("not English ({foreign} foreign, {english} English function words)"));
     }
-    if sentence.contains(",.") || sentence.contains(",,") || sentence.matches(',').count() * 3 > words.len() + 3 {
+    // Commas of the model's own words only: values (addresses) and the opener bring their own.
+    if sentence.contains(",.") || sentence.contains(",,") || free.matches(',').count() * 3 > words.len() + 3 {
         return Err("broken punctuation".into());
     }
     if english * 6 < words.len() {
@@ -340,6 +342,10 @@ mod tests {
         assert!(validate_sentence("Also, go to the shop go to the shop a@b.org.", &cs, o).is_err());
         assert!(validate_sentence("Also, I, to, my pastazz, cleaning, wanted, canad, a@b.org.", &cs, o).is_err());
         assert!(validate_sentence("Also, wisefully wast lifting wisps mind ordering takeaway a@b.org.", &cs, o).is_err());
+        // Commas inside a value do not count against the sentence.
+        let addr = [c(PiiType::Address, "Calle de Alcalá 45, 3º B, 28014 Madrid, Spain")];
+        let s = "Oh, and we moved to Calle de Alcalá 45, 3º B, 28014 Madrid, Spain last spring.";
+        assert!(validate_sentence(s, &addr, "Oh, and").is_ok());
     }
 
     #[tokio::test]
