@@ -77,7 +77,8 @@ pub struct LlmStats {
     pub calls: usize,
     pub completion_tokens: usize,
     pub seconds: f64,
-    /// Completion tokens per second of LLM call time.
+    /// Completion tokens per second of LLM call time, per request (with several requests in flight, each call's
+    /// time includes waiting for the others; the overall rate is `completion_tokens / report.seconds`).
     pub tokens_per_second: f64,
     /// Rejection reasons and how often each was seen.
     pub rejections: BTreeMap<String, usize>,
