@@ -62,7 +62,9 @@ pub struct TrainConfig {
     /// Loss weight of entity tokens relative to `O` tokens; `None`: sqrt(#O / #entity), clamped to [1, 10]
     /// (the square root because the full ratio makes the tagger over-predict spans).
     pub tag_non_o_weight: Option<f32>,
-    /// Learning-rate multiplier for the freshly initialised heads.
+    /// Learning-rate multiplier for the freshly initialised heads. Randomly initialised linear heads need far
+    /// larger steps than the pre-trained encoder: on a 482-record template data set, 2 epochs at 5e-5 reached
+    /// validation F1 0.930 and typed-overlap span F1 0.10 with 1x, 0.957 and 0.25 with 20x.
     pub head_lr_scale: f64,
 }
 
@@ -84,7 +86,7 @@ impl Default for TrainConfig {
             doc_pos_weight: None,
             type_pos_weight: None,
             tag_non_o_weight: None,
-            head_lr_scale: 1.0,
+            head_lr_scale: 20.0,
         }
     }
 }
@@ -215,7 +217,7 @@ fn class_weights(examples: &[TrainExample], cfg: &TrainConfig) -> ClassWeights {
 }
 
 fn validate_config(cfg: &TrainConfig) -> Result<()> {
-    if cfg.batch_size == 0 || cfg.epochs == 0 || !(cfg.lr > 0.0) || !(0.0..1.0).contains(&cfg.warmup_ratio) {
+    if cfg.batch_size == 0 || cfg.epochs == 0 || cfg.lr.is_nan() || cfg.lr <= 0.0 || !(0.0..1.0).contains(&cfg.warmup_ratio) {
         return Err(Error::Config(format!(
             "need batch_size > 0, epochs > 0, lr > 0 and warmup_ratio in [0, 1); got {cfg:?}"
         )));
