@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-weights.sh
+# The official `openai` Python client that server/tests/openai.rs drives the server with (.venv-test).
+scripts/setup-test-tools.sh
 # Two cores: tests that start a server or run a model each use both; running two at once only slows both.
 cargo test --release --workspace -- --test-threads="${BLOGBOT_TEST_THREADS:-1}"

@@ -80,7 +80,7 @@ fn cli_trainer(common: &Common, tolerance: f64) -> anyhow::Result<crate::trainin
         data_dir: common.data_dir.clone(),
         encoder_dir: common.weights.join("encoder"),
         device,
-        service: crate::serving::ClassifierService::start(),
+        service: crate::serving::ClassifierService::start(Default::default()),
         type_f1_tolerance: tolerance,
     })
 }

@@ -90,6 +90,28 @@ pub struct ServeArgs {
     /// Largest per-type F1 drop a challenger may show against the champion and still be promoted.
     #[arg(long, env = "BLOGBOT_TYPE_F1_TOLERANCE", default_value_t = 0.02)]
     pub type_f1_tolerance: f64,
+    /// API keys, one `<scope>:<key>` a line (scopes `classify`, `admin`). Without it only loopback callers are
+    /// answered.
+    #[arg(long, env = "BLOGBOT_API_KEYS_FILE")]
+    pub api_keys_file: Option<PathBuf>,
+    /// `/classify` requests admitted at once (running or queued for a batch); more get 429.
+    #[arg(long, env = "BLOGBOT_MAX_CLASSIFY_QUEUE", default_value_t = 256)]
+    pub max_classify_queue: usize,
+    /// LLM requests (`/generate`, `/v1/chat/completions`) admitted at once; more get 429.
+    #[arg(long, env = "BLOGBOT_MAX_LLM_QUEUE", default_value_t = 16)]
+    pub max_llm_queue: usize,
+    /// Background jobs (dataset builds, training) queued or running at once; more get 429.
+    #[arg(long, env = "BLOGBOT_MAX_JOBS", default_value_t = 8)]
+    pub max_jobs: usize,
+    /// Time limit of one `/classify` request, queueing included (e.g. `30s`); past it: 503.
+    #[arg(long, env = "BLOGBOT_CLASSIFY_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub classify_timeout: std::time::Duration,
+    /// Time limit of one LLM request (e.g. `5m`); past it: 503.
+    #[arg(long, env = "BLOGBOT_LLM_TIMEOUT", default_value = "300s", value_parser = humantime::parse_duration)]
+    pub llm_timeout: std::time::Duration,
+    /// Most tokens a `/v1/chat/completions` answer may ask for.
+    #[arg(long, env = "BLOGBOT_MAX_COMPLETION_TOKENS", default_value_t = 1024)]
+    pub max_completion_tokens: usize,
 }
 
 impl Default for ServeArgs {
@@ -102,6 +124,13 @@ impl Default for ServeArgs {
             retrain_size: 300,
             retrain_every: None,
             type_f1_tolerance: 0.02,
+            api_keys_file: None,
+            max_classify_queue: 256,
+            max_llm_queue: 16,
+            max_jobs: 8,
+            classify_timeout: std::time::Duration::from_secs(60),
+            llm_timeout: std::time::Duration::from_secs(300),
+            max_completion_tokens: 1024,
         }
     }
 }

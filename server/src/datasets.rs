@@ -31,6 +31,24 @@ pub fn clean_up(data_dir: &Path, db: &Db) -> Vec<PathBuf> {
     removed
 }
 
+/// Removes what a killed training left behind: `models/.tmp-*` folders, model folders no database row points to,
+/// and the epoch checkpoints of runs that never finished (nothing resumes them under a new model id).
+pub fn clean_up_models(data_dir: &Path, db: &Db) -> Vec<PathBuf> {
+    let known = db.model_ids().unwrap_or_default();
+    let mut removed = Vec::new();
+    for (sub, keep_known) in [("models", true), ("checkpoints", false)] {
+        if let Ok(entries) = std::fs::read_dir(data_dir.join(sub)) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if !(keep_known && known.contains(&name)) && std::fs::remove_dir_all(e.path()).is_ok() {
+                    removed.push(e.path());
+                }
+            }
+        }
+    }
+    removed
+}
+
 /// Builds a dataset and writes it to `out` (atomically). Shared by the `POST /datasets` job and the CLI.
 pub async fn build_to_dir(
     llm: Option<&Llm>,

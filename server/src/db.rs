@@ -151,6 +151,14 @@ impl Db {
             .optional()?)
     }
 
+    /// Jobs per state, for metrics.
+    pub fn job_counts(&self) -> Result<Vec<(String, i64)>, ApiError> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn jobs(&self, limit: usize) -> Result<Vec<Job>, ApiError> {
         let conn = self.conn();
         let mut st = conn.prepare(

@@ -17,6 +17,12 @@ pub enum ApiError {
     /// The body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// No API key, or an unknown one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A valid key without the route's scope, or a non-loopback caller when no keys are configured.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     /// The request conflicts with the resource's state (cancelling a finished job).
@@ -25,6 +31,12 @@ pub enum ApiError {
     /// A model the route needs is not loaded (yet).
     #[error("{0}")]
     Unavailable(String),
+    /// The route's queue is full: try again after `retry_after_s`.
+    #[error("{message}")]
+    Busy { message: String, retry_after_s: u64 },
+    /// The request ran past its time limit.
+    #[error("{0}")]
+    TimedOut(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -35,9 +47,13 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Busy { .. } => "busy",
+            ApiError::TimedOut(_) => "timeout",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -49,9 +65,13 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,8 +80,20 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(m) = self {
             tracing::error!(error = %m, "internal error");
         }
-        HttpResponse::build(self.status_code())
-            .json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+        let mut resp = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::Unauthorized(_) => {
+                resp.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::Busy { retry_after_s, .. } => {
+                resp.insert_header(("Retry-After", retry_after_s.to_string()));
+            }
+            ApiError::TimedOut(_) | ApiError::Unavailable(_) => {
+                resp.insert_header(("Retry-After", "5"));
+            }
+            _ => {}
+        }
+        resp.json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
     }
 }
 

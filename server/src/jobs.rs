@@ -45,11 +45,13 @@ pub struct JobManager {
     /// One job at a time: two model-heavy jobs would only fight over the cores.
     slot: Arc<tokio::sync::Semaphore>,
     cancels: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
+    /// Most jobs queued or running at once; more are refused with 429.
+    max_jobs: usize,
 }
 
 impl JobManager {
-    pub fn new(db: Arc<Db>, runtime: tokio::runtime::Handle) -> Self {
-        Self { db, runtime, slot: Arc::new(tokio::sync::Semaphore::new(1)), cancels: Default::default() }
+    pub fn new(db: Arc<Db>, runtime: tokio::runtime::Handle, max_jobs: usize) -> Self {
+        Self { db, runtime, slot: Arc::new(tokio::sync::Semaphore::new(1)), cancels: Default::default(), max_jobs }
     }
 
     /// Records a queued job and starts it when the slot is free. `work` returns the job's result JSON or an
@@ -60,9 +62,19 @@ impl JobManager {
         Fut: Future<Output = Result<Value, String>> + Send + 'static,
     {
         let id = format!("job-{}", uuid::Uuid::new_v4().simple());
-        self.db.insert_job(&id, kind, &params)?;
         let cancel = Arc::new(AtomicBool::new(false));
-        self.cancels.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), cancel.clone());
+        {
+            // Checked and recorded under one lock so two racing submits cannot both take the last place.
+            let mut cancels = self.cancels.lock().unwrap_or_else(|p| p.into_inner());
+            if cancels.len() >= self.max_jobs {
+                return Err(ApiError::Busy {
+                    message: format!("{} jobs are already queued or running (the limit); retry later", cancels.len()),
+                    retry_after_s: 60,
+                });
+            }
+            self.db.insert_job(&id, kind, &params)?;
+            cancels.insert(id.clone(), cancel.clone());
+        }
         let ctx = JobCtx { id: id.clone(), db: self.db.clone(), cancel, last: Arc::new(Mutex::new(Instant::now())) };
         let (db, slot, cancels) = (self.db.clone(), self.slot.clone(), self.cancels.clone());
         let span = tracing::info_span!("job", id = %id, kind = %kind);
@@ -115,6 +127,15 @@ impl JobManager {
             None => return Err(ApiError::Conflict(format!("job `{id}` is not running in this process"))),
         }
         Ok(())
+    }
+
+    /// Asks every queued or running job to stop (graceful shutdown); returns how many were asked.
+    pub fn cancel_all(&self) -> usize {
+        let cancels = self.cancels.lock().unwrap_or_else(|p| p.into_inner());
+        for flag in cancels.values() {
+            flag.store(true, Ordering::Relaxed);
+        }
+        cancels.len()
     }
 
     /// Jobs queued or running in this process.

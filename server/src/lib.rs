@@ -1,5 +1,6 @@
 //! blogbot-server: the HTTP API, background jobs, state and CLI around the generator and classifier crates.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod datasets;
@@ -7,6 +8,9 @@ pub mod db;
 pub mod error;
 pub mod jobs;
 pub mod jobs_kinds;
+pub mod limits;
+pub mod metrics;
+pub mod middleware;
 pub mod registry;
 pub mod routes;
 pub mod server;

@@ -3,12 +3,16 @@
 use crate::config::{Common, ServeArgs};
 use crate::db::Db;
 use crate::error::{json_error, path_error};
+use crate::auth::ApiKeys;
 use crate::jobs::JobManager;
+use crate::limits::{Admission, Gate};
+use crate::metrics::{Metrics, ServingStats};
 use crate::serving::ClassifierService;
 use crate::state::{AppState, Limits};
 use crate::training::Trainer;
 use crate::weights::{Manifest, VerifiedFile};
-use actix_web::{middleware, web, App, HttpServer};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use blogbot_generator::Llm;
 use std::path::PathBuf;
@@ -39,12 +43,31 @@ pub fn open_state(data_dir: &std::path::Path) -> anyhow::Result<Arc<Db>> {
     for p in crate::datasets::clean_up(data_dir, &db) {
         tracing::warn!(path = %p.display(), "removed an incomplete dataset");
     }
+    for p in crate::datasets::clean_up_models(data_dir, &db) {
+        tracing::warn!(path = %p.display(), "removed an incomplete model or an unfinished run's checkpoints");
+    }
     Ok(db)
 }
 
 /// Runs the server until a shutdown signal.
 pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let api_keys = match &args.api_keys_file {
+        Some(p) => {
+            let k = ApiKeys::load(p)?;
+            tracing::info!(keys = k.len(), "API keys loaded");
+            Some(Arc::new(k))
+        }
+        None if !args.bind.ip().is_loopback() => {
+            tracing::warn!(
+                bind = %args.bind,
+                "NO API KEYS: bound to a non-loopback address without --api-keys-file; every route but /health and \
+                 /ready refuses non-loopback callers (403). Give --api-keys-file to serve other hosts."
+            );
+            None
+        }
+        None => None,
+    };
     let db = open_state(&common.data_dir)?;
     let (llm, llm_file) = load_llm(&common).await?;
 
@@ -64,7 +87,9 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
     for f in ["config.json", "model.safetensors", "tokenizer.json"] {
         manifest.verify(&PathBuf::from("encoder").join(f))?;
     }
-    let service = ClassifierService::start();
+    let serving_stats = ServingStats::default();
+    let metrics = Arc::new(Metrics::new(&serving_stats));
+    let service = ClassifierService::start(serving_stats);
     let trainer = Trainer {
         db: db.clone(),
         data_dir: common.data_dir.clone(),
@@ -82,7 +107,7 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         llm,
         llm_file,
         db: db.clone(),
-        jobs: JobManager::new(db.clone(), jobs_rt.handle().clone()),
+        jobs: JobManager::new(db.clone(), jobs_rt.handle().clone(), args.max_jobs),
         data_dir: common.data_dir.clone(),
         default_posts: PathBuf::from("data/sample-posts"),
         limits: Limits {
@@ -90,7 +115,16 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
             max_text_chars: args.max_text_chars,
             max_generate_n: 8,
             max_inline_posts: 10_000,
+            max_completion_tokens: args.max_completion_tokens,
+            classify_timeout: args.classify_timeout,
+            llm_timeout: args.llm_timeout,
         },
+        admission: Admission {
+            classify: Gate::new("classify", args.max_classify_queue, 1),
+            llm: Gate::new("llm", args.max_llm_queue, 5),
+        },
+        api_keys,
+        metrics,
         started,
         service: service.clone(),
         trainer,
@@ -118,12 +152,14 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         });
     }
     let limit = args.max_body_bytes;
+    let jobs_handle = state.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(web::JsonConfig::default().limit(limit).error_handler(json_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
-            .wrap(middleware::Logger::new("%r %s %Dms").log_target("blogbot::http"))
+            .wrap(from_fn(crate::middleware::authenticate))
+            .wrap(from_fn(crate::middleware::observe))
             .configure(crate::routes::configure)
             .default_service(web::to(crate::routes::not_found))
     })
@@ -133,6 +169,16 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
     .with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(bind = %args.bind, ready_ms = started.elapsed().as_millis() as u64, "listening");
     server.run().await?;
+    // In-flight requests have finished (actix drains them for up to 30 s). Ask running jobs to stop at their next
+    // step, so training keeps its last epoch checkpoint and the job is recorded as cancelled, not cut off.
+    let asked = jobs_handle.jobs.cancel_all();
+    if asked > 0 {
+        let t = std::time::Instant::now();
+        while jobs_handle.jobs.active() > 0 && t.elapsed() < std::time::Duration::from_secs(20) {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        tracing::info!(asked, still_running = jobs_handle.jobs.active(), "jobs asked to stop for shutdown");
+    }
     // Jobs still running are stopped with the process; record that instead of leaving them "running".
     let stopped = db.fail_interrupted_jobs().unwrap_or(0);
     tracing::info!(stopped_jobs = stopped, "shut down");

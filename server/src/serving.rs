@@ -2,6 +2,7 @@
 //! batched (up to a character budget, padded per batch inside the classifier) so concurrent /classify calls
 //! share forward passes. The champion can be swapped atomically between batches.
 
+use crate::metrics::ServingStats;
 use blogbot_classifier::{Classifier, Prediction};
 use serde::Serialize;
 use serde_json::Value;
@@ -37,21 +38,22 @@ struct Request {
 pub struct ClassifierService {
     tx: Sender<Request>,
     current: Arc<RwLock<Option<Arc<Served>>>>,
+    stats: ServingStats,
 }
 
 /// Most characters one batch may hold (a token budget by proxy: ~4 characters per token).
 const BATCH_CHAR_BUDGET: usize = 64 * 1024;
 
 impl ClassifierService {
-    pub fn start() -> Self {
+    pub fn start(stats: ServingStats) -> Self {
         let (tx, rx) = mpsc::channel::<Request>();
         let current: Arc<RwLock<Option<Arc<Served>>>> = Arc::new(RwLock::new(None));
-        let cur = current.clone();
+        let (cur, st) = (current.clone(), stats.clone());
         std::thread::Builder::new()
             .name("blogbot-classify".into())
-            .spawn(move || run(rx, cur))
+            .spawn(move || run(rx, cur, st))
             .expect("spawn the classifier thread");
-        Self { tx, current }
+        Self { tx, current, stats }
     }
 
     /// Puts `served` in service; requests already batched finish on the previous model.
@@ -66,12 +68,13 @@ impl ClassifierService {
     /// Classifies `texts` on the model in service.
     pub async fn classify(&self, texts: Vec<String>) -> Result<(Vec<Prediction>, ModelMeta), String> {
         let (reply, rx) = oneshot::channel();
+        self.stats.queue_depth.add(texts.len() as i64);
         self.tx.send(Request { texts, reply }).map_err(|_| "the classifier thread stopped".to_string())?;
         rx.await.map_err(|_| "the classifier thread dropped the request".to_string())?
     }
 }
 
-fn run(rx: Receiver<Request>, current: Arc<RwLock<Option<Arc<Served>>>>) {
+fn run(rx: Receiver<Request>, current: Arc<RwLock<Option<Arc<Served>>>>, stats: ServingStats) {
     let mut pending: Option<Request> = None;
     loop {
         let first = match pending.take() {
@@ -86,7 +89,10 @@ fn run(rx: Receiver<Request>, current: Arc<RwLock<Option<Arc<Served>>>>) {
         // Take whatever else is already queued, up to the budget; a caller that went away is skipped.
         loop {
             match rx.recv_timeout(Duration::from_millis(2)) {
-                Ok(r) if r.reply.is_closed() => continue,
+                Ok(r) if r.reply.is_closed() => {
+                    stats.queue_depth.sub(r.texts.len() as i64);
+                    continue;
+                }
                 Ok(r) => {
                     let n: usize = r.texts.iter().map(String::len).sum();
                     if chars + n > BATCH_CHAR_BUDGET {
@@ -99,6 +105,7 @@ fn run(rx: Receiver<Request>, current: Arc<RwLock<Option<Arc<Served>>>>) {
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => break,
             }
         }
+        stats.queue_depth.sub(batch.iter().map(|r| r.texts.len() as i64).sum());
         batch.retain(|r| !r.reply.is_closed());
         if batch.is_empty() {
             continue;
@@ -111,6 +118,8 @@ fn run(rx: Receiver<Request>, current: Arc<RwLock<Option<Arc<Served>>>>) {
             continue;
         };
         let texts: Vec<&str> = batch.iter().flat_map(|r| r.texts.iter().map(String::as_str)).collect();
+        stats.batch_texts.observe(texts.len() as f64);
+        stats.batch_requests.observe(batch.len() as f64);
         let span = tracing::debug_span!("classify_batch", requests = batch.len(), texts = texts.len(), chars);
         let _g = span.enter();
         match served.classifier.classify(&texts) {

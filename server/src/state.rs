@@ -5,22 +5,16 @@ use crate::error::ApiError;
 use crate::serving::ClassifierService;
 use crate::training::Trainer;
 use crate::jobs::JobManager;
+use crate::auth::ApiKeys;
+use crate::limits::Admission;
+use crate::metrics::Metrics;
 use crate::weights::VerifiedFile;
 use blogbot_generator::Llm;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Request limits (see the README's configuration table).
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub max_body_bytes: usize,
-    pub max_text_chars: usize,
-    /// Most results one /generate call may ask for.
-    pub max_generate_n: usize,
-    /// Most inline posts one dataset request may carry.
-    pub max_inline_posts: usize,
-}
+pub use crate::limits::Limits;
 
 /// A loaded (or verified) model as `/ready` reports it.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +46,10 @@ pub struct AppState {
     pub retrain_size: usize,
     /// The bootstrap job, while the data dir has no champion yet.
     pub bootstrap_job: std::sync::Mutex<Option<String>>,
+    /// `None`: no keys file, loopback callers only.
+    pub api_keys: Option<Arc<ApiKeys>>,
+    pub admission: Admission,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {

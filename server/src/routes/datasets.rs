@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::routes::check_text;
+use crate::routes::openapi::ErrorBody;
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
 use blogbot_common::PiiType;
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::path::PathBuf;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDataset {
     /// A folder, .jsonl or .csv on the server's disk; the embedded corpus when neither this nor `posts_inline`.
@@ -20,11 +21,13 @@ pub struct CreateDataset {
     pub size: usize,
     pub positive_ratio: Option<f64>,
     pub seed: Option<u64>,
+    #[schema(value_type = Option<Vec<String>>)]
     pub types: Option<Vec<PiiType>>,
     /// `false` = template sentences only (fast, no LLM); default true.
     pub use_llm: Option<bool>,
 }
 
+#[utoipa::path(post, path = "/datasets", tag = "generator", summary = "Build a labelled dataset in the background (scope admin)", request_body = CreateDataset, responses((status = 202, description = "Job id"), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 403, description = "Key lacks the scope", body = ErrorBody), (status = 429, description = "Too many jobs", body = ErrorBody)))]
 #[post("/datasets")]
 pub async fn create(state: web::Data<AppState>, req: web::Json<CreateDataset>) -> Result<HttpResponse, ApiError> {
     let req = req.into_inner();
@@ -77,6 +80,7 @@ pub async fn create(state: web::Data<AppState>, req: web::Json<CreateDataset>) -
     Ok(HttpResponse::Accepted().json(json!({"job_id": job_id, "dataset_id": dataset_id})))
 }
 
+#[utoipa::path(get, path = "/datasets", tag = "generator", summary = "Stored datasets (scope classify)", responses((status = 200, description = "Datasets")))]
 #[get("/datasets")]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows: Vec<_> = state
@@ -89,6 +93,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     Ok(HttpResponse::Ok().json(json!({"datasets": rows})))
 }
 
+#[utoipa::path(get, path = "/datasets/{id}", tag = "generator", summary = "One dataset and its report (scope classify)", params(("id" = String, Path, description = "Dataset id")), responses((status = 200, description = "The dataset"), (status = 404, description = "Unknown id", body = ErrorBody)))]
 #[get("/datasets/{id}")]
 pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let d = state.db.dataset(&id)?.ok_or_else(|| ApiError::NotFound(format!("no dataset `{id}`")))?;

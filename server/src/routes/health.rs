@@ -1,14 +1,17 @@
-//! Probes: `/health` (the process is up) and `/ready` (models loaded, with what was loaded).
+//! Probes: `/health` (the process is up) and `/ready` (models loaded, with what was loaded); `/metrics`.
 
+use crate::routes::openapi::ErrorBody;
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
 
+#[utoipa::path(get, path = "/health", tag = "probes", summary = "The process is up (open, no key)", security(()), responses((status = 200, description = "Up")))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
+#[utoipa::path(get, path = "/ready", tag = "probes", summary = "Models loaded: the LLM, the classifier in service, the bootstrap job (open, no key)", security(()), responses((status = 200, description = "Ready, with what was loaded")))]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
@@ -19,4 +22,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         "uptime_s": state.started.elapsed().as_secs(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
+}
+
+/// Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "probes", summary = "Prometheus metrics in the text format (scope classify)", responses((status = 200, description = "Metrics", content_type = "text/plain"), (status = 401, description = "Missing or unknown API key", body = ErrorBody)))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render(&state))
 }

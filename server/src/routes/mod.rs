@@ -7,6 +7,8 @@ pub mod generate;
 pub mod health;
 pub mod jobs;
 pub mod models;
+pub mod openai;
+pub mod openapi;
 
 use crate::error::ApiError;
 use actix_web::web;
@@ -15,6 +17,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::health)
         .service(health::ready)
+        .service(health::metrics)
+        .service(openapi::spec)
         .service(generate::generate)
         .service(datasets::create)
         .service(datasets::list)
@@ -28,7 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(models::list)
         .service(models::rollback)
         .service(models::get)
-        .service(models::promote);
+        .service(models::promote)
+        .service(openai::chat_completions)
+        .service(openai::models)
+        .service(openai::model);
 }
 
 /// Unknown routes and methods: a JSON 404.

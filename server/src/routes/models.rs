@@ -3,13 +3,14 @@
 
 use crate::error::ApiError;
 use crate::registry::CHAMPION;
+use crate::routes::openapi::ErrorBody;
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
 use blogbot_classifier::TrainConfig;
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrainRequest {
     pub dataset_id: String,
@@ -61,6 +62,7 @@ impl TrainRequest {
     }
 }
 
+#[utoipa::path(post, path = "/train", tag = "models", summary = "Train a challenger on a dataset, evaluate, promote if it wins (scope admin)", request_body = TrainRequest, responses((status = 202, description = "Job id"), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 403, description = "Key lacks the scope", body = ErrorBody), (status = 429, description = "Too many jobs", body = ErrorBody)))]
 #[post("/train")]
 pub async fn train(state: web::Data<AppState>, req: web::Json<TrainRequest>) -> Result<HttpResponse, ApiError> {
     let cfg = req.config()?;
@@ -71,13 +73,14 @@ pub async fn train(state: web::Data<AppState>, req: web::Json<TrainRequest>) -> 
     Ok(HttpResponse::Accepted().json(json!({"job_id": job_id})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrainRequest {
     pub size: Option<usize>,
     pub seed: Option<u64>,
 }
 
+#[utoipa::path(post, path = "/retrain", tag = "models", summary = "Fresh dataset, challenger, promotion if it wins (scope admin)", request_body(content = RetrainRequest, description = "Optional"), responses((status = 202, description = "Job id"), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 403, description = "Key lacks the scope", body = ErrorBody), (status = 429, description = "Too many jobs", body = ErrorBody)))]
 #[post("/retrain")]
 pub async fn retrain(state: web::Data<AppState>, req: Option<web::Json<RetrainRequest>>) -> Result<HttpResponse, ApiError> {
     let (size, seed) = req.map(|r| (r.size, r.seed)).unwrap_or((None, None));
@@ -89,6 +92,7 @@ pub async fn retrain(state: web::Data<AppState>, req: Option<web::Json<RetrainRe
     Ok(HttpResponse::Accepted().json(json!({"job_id": job_id})))
 }
 
+#[utoipa::path(get, path = "/models", tag = "models", summary = "Registered models, aliases and decisions (scope classify)", responses((status = 200, description = "Models")))]
 #[get("/models")]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let models: Vec<_> = state
@@ -105,12 +109,14 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     })))
 }
 
+#[utoipa::path(get, path = "/models/{id}", tag = "models", summary = "One model with its metrics (scope classify)", params(("id" = String, Path, description = "Model id")), responses((status = 200, description = "The model"), (status = 404, description = "Unknown id", body = ErrorBody)))]
 #[get("/models/{id}")]
 pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let m = state.db.model(&id)?.ok_or_else(|| ApiError::NotFound(format!("no model `{id}`")))?;
     Ok(HttpResponse::Ok().json(m))
 }
 
+#[utoipa::path(post, path = "/models/{id}/promote", tag = "models", summary = "Make a model champion, recorded as manual (scope admin)", params(("id" = String, Path, description = "Model id")), responses((status = 200, description = "Promoted"), (status = 404, description = "Unknown id", body = ErrorBody)))]
 #[post("/models/{id}/promote")]
 pub async fn promote(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     if state.db.model(&id)?.is_none() {
@@ -125,6 +131,7 @@ pub async fn promote(state: web::Data<AppState>, id: web::Path<String>) -> Resul
     Ok(HttpResponse::Ok().json(json!({"champion": meta})))
 }
 
+#[utoipa::path(post, path = "/models/rollback", tag = "models", summary = "Put the previous champion back (scope admin)", responses((status = 200, description = "Rolled back"), (status = 409, description = "Nothing to roll back to", body = ErrorBody)))]
 #[post("/models/rollback")]
 pub async fn rollback(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let current = state.db.alias(CHAMPION)?.ok_or_else(|| ApiError::Conflict("there is no champion".into()))?;

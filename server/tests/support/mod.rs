@@ -41,6 +41,7 @@ fn rand_suffix() -> u64 {
 pub struct TestServer {
     pub child: Child,
     pub base: String,
+    pub port: u16,
     pub data_dir: PathBuf,
     pub log: PathBuf,
 }
@@ -56,12 +57,17 @@ impl TestServer {
 
     /// Starts the server with exactly `extra` as serve args.
     pub fn start_raw(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> TestServer {
+        Self::start_on("127.0.0.1", data_dir, extra, env)
+    }
+
+    /// Starts the server bound to `ip` (`base` still points at loopback).
+    pub fn start_on(ip: &str, data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> TestServer {
         let port = free_port();
         let log = data_dir.with_extension("log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_blogbot-server"));
         cmd.current_dir(repo_root())
             .args(["--weights", weights_dir().to_str().unwrap(), "--data-dir", data_dir.to_str().unwrap()])
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--bind", &format!("{ip}:{port}")])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"));
@@ -69,7 +75,7 @@ impl TestServer {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("spawn blogbot-server");
-        let mut s = TestServer { child, base: format!("http://127.0.0.1:{port}"), data_dir: data_dir.to_path_buf(), log };
+        let mut s = TestServer { child, base: format!("http://127.0.0.1:{port}"), port, data_dir: data_dir.to_path_buf(), log };
         s.wait_ready(Duration::from_secs(120));
         s
     }
