@@ -96,6 +96,15 @@ pub struct SpanMetrics {
     pub exact_typed: Prf,
     pub overlap: Prf,
     pub overlap_typed: Prf,
+    /// Typed spans pooled over [`PiiType::STRUCTURED`] (e-mail, phone, card, IBAN, IP, URL): exact bounds.
+    #[serde(default)]
+    pub structured_exact: Prf,
+    /// The same with overlapping bounds.
+    #[serde(default)]
+    pub structured_overlap: Prf,
+    /// Typed spans of each type, overlapping bounds.
+    #[serde(default)]
+    pub per_type_overlap: BTreeMap<PiiType, Prf>,
 }
 
 /// Everything measured on one set of records by one system.
@@ -156,6 +165,13 @@ pub fn compute_metrics(records: &[Record], preds: &[Prediction], threshold: f32)
         exact_typed: span_prf(records, preds, exact, true),
         overlap: span_prf(records, preds, overlaps, false),
         overlap_typed: span_prf(records, preds, overlaps, true),
+        structured_exact: typed_span_prf(records, preds, exact, &PiiType::STRUCTURED),
+        structured_overlap: typed_span_prf(records, preds, overlaps, &PiiType::STRUCTURED),
+        per_type_overlap: PiiType::ALL
+            .into_iter()
+            .map(|t| (t, typed_span_prf(records, preds, overlaps, &[t])))
+            .filter(|(_, p)| p.gold + p.predicted > 0)
+            .collect(),
     };
     Metrics { n: records.len(), binary, per_type, macro_type_f1, spans }
 }
@@ -166,6 +182,21 @@ fn exact(g: &Span, p: &PredSpan) -> bool {
 
 fn overlaps(g: &Span, p: &PredSpan) -> bool {
     g.start < p.end && p.start < g.end
+}
+
+/// Typed span P/R/F1 counting only gold and predicted spans of `types`.
+fn typed_span_prf(records: &[Record], preds: &[Prediction], matches: fn(&Span, &PredSpan) -> bool, types: &[PiiType]) -> Prf {
+    let ok = |g: &Span, p: &PredSpan| matches(g, p) && g.ty == p.ty;
+    let (mut n_pred, mut n_gold, mut c_pred, mut c_gold) = (0, 0, 0, 0);
+    for (r, p) in records.iter().zip(preds) {
+        let gold: Vec<&Span> = r.spans.iter().filter(|g| types.contains(&g.ty)).collect();
+        let pred: Vec<&PredSpan> = p.spans.iter().filter(|s| types.contains(&s.ty)).collect();
+        n_pred += pred.len();
+        n_gold += gold.len();
+        c_pred += pred.iter().filter(|ps| gold.iter().any(|g| ok(g, ps))).count();
+        c_gold += gold.iter().filter(|g| pred.iter().any(|ps| ok(g, ps))).count();
+    }
+    Prf::new(n_pred, n_gold, c_pred, c_gold)
 }
 
 fn span_prf(records: &[Record], preds: &[Prediction], matches: fn(&Span, &PredSpan) -> bool, typed: bool) -> Prf {
@@ -296,6 +327,27 @@ mod tests {
             types: types.iter().map(|&t| (t, 0.9)).collect(),
             spans,
         }
+    }
+
+    #[test]
+    fn structured_and_per_type_span_metrics_count_only_their_types() {
+        let records = vec![rec(
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            vec![gold(0, 5, PiiType::Email), gold(10, 15, PiiType::Person), gold(20, 30, PiiType::Iban)],
+        )];
+        // E-mail exact, person right, IBAN overlapping but not exact, plus a phone that is not there.
+        let preds = vec![p(
+            true,
+            &[],
+            vec![pred(0, 5, PiiType::Email), pred(10, 15, PiiType::Person), pred(21, 30, PiiType::Iban), pred(32, 36, PiiType::Phone)],
+        )];
+        let m = compute_metrics(&records, &preds, 0.5);
+        let (ex, ov) = (m.spans.structured_exact, m.spans.structured_overlap);
+        assert_eq!((ex.predicted, ex.gold, ex.correct_predicted, ex.correct_gold), (3, 2, 1, 1));
+        assert_eq!((ov.predicted, ov.gold, ov.correct_predicted, ov.correct_gold), (3, 2, 2, 2));
+        assert_eq!(m.spans.per_type_overlap[&PiiType::Person].f1, 1.0);
+        assert_eq!(m.spans.per_type_overlap[&PiiType::Phone].precision, 0.0);
+        assert!(!m.spans.per_type_overlap.contains_key(&PiiType::Url));
     }
 
     #[test]

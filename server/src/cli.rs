@@ -82,6 +82,7 @@ fn cli_trainer(common: &Common, tolerance: f64) -> anyhow::Result<crate::trainin
         device,
         service: crate::serving::ClassifierService::start(Default::default()),
         type_f1_tolerance: tolerance,
+        rules_union: common.rules_union,
     })
 }
 
@@ -93,7 +94,7 @@ fn load_model(trainer: &crate::training::Trainer, name: &str) -> anyhow::Result<
         name.to_string()
     };
     let row = trainer.db.model(&id)?.ok_or_else(|| anyhow::anyhow!("no model `{id}`"))?;
-    let classifier = blogbot_classifier::Classifier::load(std::path::Path::new(&row.path), &trainer.device)?;
+    let classifier = trainer.load(std::path::Path::new(&row.path)).map_err(|e| anyhow::anyhow!(e))?;
     Ok((id, classifier))
 }
 

@@ -33,6 +33,10 @@ pub struct Common {
     /// Compute threads for model work (0 = one per core).
     #[arg(long, env = "BLOGBOT_THREADS", default_value_t = 0, global = true)]
     pub threads: usize,
+    /// Post-process the classifier with the rule detector for the structured types (e-mail, phone, card, IBAN,
+    /// IP, URL): a checksum- or syntax-valid rule span replaces the model spans it overlaps.
+    #[arg(long, env = "BLOGBOT_RULES_UNION", global = true)]
+    pub rules_union: bool,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "BLOGBOT_LOG_JSON", global = true)]
     pub log_json: bool,

@@ -97,6 +97,7 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         device,
         service: service.clone(),
         type_f1_tolerance: args.type_f1_tolerance,
+        rules_union: common.rules_union,
     };
     match trainer.serve_champion() {
         Ok(Some(m)) => tracing::info!(model = %m.id, version = m.version, "champion in service"),

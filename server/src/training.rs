@@ -24,6 +24,9 @@ pub struct Trainer {
     pub service: ClassifierService,
     /// Largest per-type F1 drop a challenger may have against the champion and still be promoted.
     pub type_f1_tolerance: f64,
+    /// Post-process every model with the rule detector for the structured types (`--rules-union`); applied to
+    /// evaluation and serving alike, so the metrics stored with a model are those of what is served.
+    pub rules_union: bool,
 }
 
 /// The splits of a registered dataset.
@@ -48,7 +51,9 @@ pub fn summary(r: &EvalReport) -> Value {
     let m = &r.test.model;
     json!({
         "f1": m.binary.f1, "precision": m.binary.precision, "recall": m.binary.recall, "accuracy": m.binary.accuracy,
-        "span_f1": m.spans.overlap.f1, "span_exact_f1": m.spans.exact.f1, "threshold": r.threshold, "test_records": m.n,
+        "span_f1": m.spans.overlap.f1, "span_exact_f1": m.spans.exact.f1, "span_typed_f1": m.spans.overlap_typed.f1,
+        "structured_span_f1": m.spans.structured_overlap.f1, "structured_span_exact_f1": m.spans.structured_exact.f1,
+        "threshold": r.threshold, "test_records": m.n,
         "baseline_f1": r.test.baseline.binary.f1, "baseline_span_f1": r.test.baseline.spans.overlap.f1,
     })
 }
@@ -78,6 +83,13 @@ pub fn should_promote(challenger: &EvalReport, champion: &EvalReport, tolerance:
 }
 
 impl Trainer {
+    /// Loads a registered model's folder, with the rule union when configured.
+    pub fn load(&self, path: &Path) -> Result<Classifier, String> {
+        Classifier::load(path, &self.device)
+            .map(|c| c.with_rules_union(self.rules_union))
+            .map_err(|e| format!("loading {}: {e}", path.display()))
+    }
+
     pub fn meta(row: &ModelRow) -> ModelMeta {
         ModelMeta {
             id: row.id.clone(),
@@ -92,7 +104,7 @@ impl Trainer {
     pub fn serve_champion(&self) -> Result<Option<ModelMeta>, String> {
         let Some(id) = self.db.alias(CHAMPION).map_err(|e| e.to_string())? else { return Ok(None) };
         let row = self.db.model(&id).map_err(|e| e.to_string())?.ok_or(format!("champion `{id}` is not registered"))?;
-        let classifier = Classifier::load(Path::new(&row.path), &self.device).map_err(|e| format!("loading {id}: {e}"))?;
+        let classifier = self.load(Path::new(&row.path))?;
         let meta = Self::meta(&row);
         self.service.swap(Served { classifier: Arc::new(classifier), meta: meta.clone() });
         Ok(Some(meta))
@@ -119,7 +131,7 @@ impl Trainer {
             device: self.device.clone(),
         };
         let outcome = train(&input, cfg, cancel, progress).map_err(|e| e.to_string())?;
-        let mut classifier = outcome.classifier;
+        let mut classifier = outcome.classifier.with_rules_union(self.rules_union);
         let report = evaluate(&classifier, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
         classifier.set_threshold(report.threshold);
 
@@ -143,7 +155,7 @@ impl Trainer {
             None => (true, "first model: no champion yet".to_string()),
             Some(cid) => {
                 let crow = self.db.model(cid).map_err(|e| e.to_string())?.ok_or(format!("champion `{cid}` missing"))?;
-                let champ = Classifier::load(Path::new(&crow.path), &self.device).map_err(|e| e.to_string())?;
+                let champ = self.load(Path::new(&crow.path))?;
                 let champ_report = evaluate(&champ, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
                 should_promote(&report, &champ_report, self.type_f1_tolerance)
             }
@@ -164,7 +176,7 @@ impl Trainer {
     /// Makes `model_id` the champion by hand (recorded as `manual`, or `rollback`).
     pub fn force_champion(&self, model_id: &str, kind: &str, reason: &str) -> Result<ModelMeta, String> {
         let row = self.db.model(model_id).map_err(|e| e.to_string())?.ok_or(format!("no model `{model_id}`"))?;
-        let classifier = Classifier::load(Path::new(&row.path), &self.device).map_err(|e| e.to_string())?;
+        let classifier = self.load(Path::new(&row.path))?;
         let previous = self.db.alias(CHAMPION).map_err(|e| e.to_string())?;
         self.db.set_alias_with_decision(CHAMPION, model_id, kind, previous.as_deref(), reason).map_err(|e| e.to_string())?;
         let meta = Self::meta(&row);
