@@ -60,7 +60,14 @@ async fn train_in_job(ctx: JobCtx, state: &AppState, dataset_id: String, cfg: Tr
         })
     })
     .await
-    .map_err(|e| format!("training thread: {e}"))?
+    .map_err(|e| format!("training thread: {e}"))
+    .and_then(|r| {
+        // Training keeps its peak working set on the heap for speed (classifier/src/alloc.rs); give it back
+        // now that the server only serves again.
+        let released = blogbot_classifier::alloc::release_free_memory();
+        tracing::debug!(released, "freed training memory");
+        r
+    })
 }
 
 /// `POST /train`.
