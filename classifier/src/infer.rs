@@ -218,6 +218,9 @@ fn merge(text: &str, enc: &Encoded, ws: &[Range<usize>], outs: &[WindowOut]) -> 
 /// the model spans it overlaps (for these types the rules are checksum- or syntax-validated, so their bounds and
 /// type are the better guess) and makes the text a violation of that type.
 fn add_rule_spans(rules: &RuleDetector, text: &str, scored: &mut Scored) {
+    // A structured-type span without the shape of its type (an "e-mail" without `@`, a "phone" with three
+    // digits) is a tagger mistake, typically the carrier words before a value ("email me at").
+    scored.spans.retain(|p| has_structured_shape(p.ty, &p.text));
     for s in rules.detect(text) {
         if !PiiType::STRUCTURED.contains(&s.ty) {
             continue;
@@ -230,10 +233,43 @@ fn add_rule_spans(rules: &RuleDetector, text: &str, scored: &mut Scored) {
     scored.spans.sort_by_key(|s| s.start);
 }
 
+/// Whether `text` could be a value of `ty`; always true for the free-form types.
+fn has_structured_shape(ty: PiiType, text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    match ty {
+        PiiType::Email => text.contains('@'),
+        PiiType::Url => text.contains('.') || text.contains('/'),
+        PiiType::Phone => digits >= 6,
+        PiiType::CreditCard => digits >= 12,
+        PiiType::Iban => digits >= 8,
+        PiiType::IpAddress => text.contains('.') || text.contains(':'),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tags::one_hot;
+
+    #[test]
+    fn structured_spans_without_their_shape_are_dropped_by_the_union() {
+        let text = "email me at ana@x.org";
+        let mut s = Scored {
+            score: 0.9,
+            type_scores: [0.1; N_TYPES],
+            spans: vec![
+                PredSpan { start: 0, end: 11, ty: PiiType::Email, text: "email me at".into(), score: 0.8 },
+                PredSpan { start: 12, end: 21, ty: PiiType::Email, text: "ana@x.org".into(), score: 0.8 },
+            ],
+        };
+        add_rule_spans(&RuleDetector::new(), text, &mut s);
+        let texts: Vec<&str> = s.spans.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["ana@x.org"]);
+        assert!(has_structured_shape(PiiType::Phone, "+44 7700 900123"));
+        assert!(!has_structured_shape(PiiType::Phone, "call me"));
+        assert!(has_structured_shape(PiiType::Person, "Kofi"));
+    }
 
     fn scored() -> Scored {
         let mut type_scores = [0.1f32; N_TYPES];

@@ -34,8 +34,9 @@ pub struct Common {
     #[arg(long, env = "BLOGBOT_THREADS", default_value_t = 0, global = true)]
     pub threads: usize,
     /// Post-process the classifier with the rule detector for the structured types (e-mail, phone, card, IBAN,
-    /// IP, URL): a checksum- or syntax-valid rule span replaces the model spans it overlaps.
-    #[arg(long, env = "BLOGBOT_RULES_UNION", global = true)]
+    /// IP, URL): a checksum- or syntax-valid rule span replaces the model spans it overlaps. On by default
+    /// (README, "Against Presidio"); `--rules-union false` serves the model's own spans.
+    #[arg(long, env = "BLOGBOT_RULES_UNION", global = true, default_value_t = true, action = clap::ArgAction::Set)]
     pub rules_union: bool,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "BLOGBOT_LOG_JSON", global = true)]
