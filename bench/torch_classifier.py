@@ -3,7 +3,7 @@
 MiniLM weights (weights/encoder, loaded with `AutoModel`), posts, windows, batching, heads and training step,
 on `threads` CPU threads. Prints one JSON line with the same keys as the candle side.
 
-Usage: torch_classifier.py POSTS_DIR THREADS [MAX_LEN STRIDE RUNS TRAIN_STEPS]
+Usage: torch_classifier.py POSTS_DIR LIMIT THREADS [MAX_LEN STRIDE RUNS TRAIN_STEPS]   (LIMIT 0: all posts)
 
 What is mirrored from blogbot_classifier: the tokenizer (the same tokenizer.json through the same `tokenizers`
 library, no special tokens, no truncation), `tokenize::windows` (max_len windows overlapping by stride,
@@ -45,7 +45,8 @@ class PiiNet(torch.nn.Module):
         super().__init__()
         self.bert = AutoModel.from_pretrained(encoder_dir, local_files_only=True, add_pooling_layer=False)
         h = self.bert.config.hidden_size
-        self.doc, self.types, self.tags = torch.nn.Linear(3 * h, 1), torch.nn.Linear(3 * h, N_TYPES), torch.nn.Linear(h, N_TAGS)
+        self.doc, self.types = torch.nn.Linear(3 * h, 1), torch.nn.Linear(3 * h, N_TYPES)
+        self.tags = torch.nn.Linear(h, N_TAGS)
         self.drop = torch.nn.Dropout(0.1)
 
     def forward(self, ids, mask):
@@ -67,7 +68,7 @@ def pad(seqs: list[list[int]], pad_id: int):
     return ids, mask
 
 
-def main(posts_dir: str, threads: int, max_len: int, stride: int, runs: int, train_steps: int) -> None:
+def main(posts_dir: str, limit: int, threads: int, max_len: int, stride: int, runs: int, train_steps: int) -> None:
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -77,6 +78,8 @@ def main(posts_dir: str, threads: int, max_len: int, stride: int, runs: int, tra
     tok.no_padding()
     cls, sep, pad_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
     names = sorted(f for f in os.listdir(posts_dir) if f.endswith((".md", ".txt")))
+    if 0 < limit < len(names):
+        names = [names[i * len(names) // limit] for i in range(limit)]  # as the candle side's --limit
     texts = [open(os.path.join(posts_dir, f), encoding="utf-8").read() for f in names]
     net = PiiNet(encoder)
 
@@ -99,7 +102,8 @@ def main(posts_dir: str, threads: int, max_len: int, stride: int, runs: int, tra
     tag_w[torch.arange(b), mask.sum(1) - 1] = 0
     decay = [p for n, p in net.named_parameters() if not (n.endswith(".bias") or "LayerNorm" in n)]
     no_decay = [p for n, p in net.named_parameters() if n.endswith(".bias") or "LayerNorm" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-5)
+    groups = [{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=1e-5)
     bce = torch.nn.functional.binary_cross_entropy_with_logits
     net.train()
     step_secs = []
@@ -151,4 +155,4 @@ def main(posts_dir: str, threads: int, max_len: int, stride: int, runs: int, tra
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    main(a[0], int(a[1]), *(int(x) for x in (a[2:] + ["128", "32", "3", "3"][len(a) - 2:])))
+    main(a[0], *(int(x) for x in (a[1:] + ["128", "32", "3", "3"][len(a) - 3:])))

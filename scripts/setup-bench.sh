@@ -18,4 +18,5 @@ pip() { "$py" -m pip install -q --disable-pip-version-check "$@"; }
 have llama-cpp-python "$LLAMA_CPP_PYTHON" ||
   CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} pip "llama-cpp-python==$LLAMA_CPP_PYTHON"
 { have torch "$TORCH" && have transformers "$TRANSFORMERS"; } || pip "torch==$TORCH" "transformers==$TRANSFORMERS"
-"$py" -c 'import llama_cpp, torch, transformers; print("bench/.venv: llama-cpp-python", llama_cpp.__version__, "torch", torch.__version__, "transformers", transformers.__version__)'
+"$py" -c 'import llama_cpp, torch, transformers as t
+print("bench/.venv: llama-cpp-python", llama_cpp.__version__, "torch", torch.__version__, "transformers", t.__version__)'

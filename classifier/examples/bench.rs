@@ -1,10 +1,11 @@
 //! The candle side of `scripts/bench.sh` (its PyTorch twin is `bench/torch_classifier.py`): classifier
 //! inference in posts/s on real blog posts, and training in examples/s, on the real MiniLM. One JSON line.
 //!
-//! `cargo run --release -p blogbot-classifier --example bench -- [--posts DIR] [--max-len 128] [--stride 32]
-//! [--runs 3] [--train-steps 3]`
+//! `cargo run --release -p blogbot-classifier --example bench -- [--posts DIR] [--limit N] [--max-len 128]
+//! [--stride 32] [--runs 3] [--train-steps 3]`
 //!
-//! - Inference: the posts (sorted by file name, raw text) go through [`Classifier::score`] in calls of 1, 8 and
+//! - Inference: the posts (sorted by file name, raw text; with `--limit N`, N of them spread evenly over that
+//!   order, file `i * total / N` for i in 0..N) go through [`Classifier::score`] in calls of 1, 8 and
 //!   32 posts: tokenize, cut into `max_len` windows overlapping by `stride` (the bootstrap model's 128 / 32 by
 //!   default), sort the windows by length, run them 32 at a time padded per batch, merge per post. The heads
 //!   are freshly initialised (speed does not depend on their values). Figure: median over `runs` passes.
@@ -27,6 +28,8 @@ use std::time::Instant;
 /// Command-line options (`--name value` pairs).
 struct Args {
     posts: PathBuf,
+    /// Use this many posts (0 = all).
+    limit: usize,
     max_len: usize,
     stride: usize,
     runs: usize,
@@ -36,13 +39,15 @@ struct Args {
 impl Args {
     fn parse() -> Self {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut a = Args { posts: root.join("data/sample-posts"), max_len: 128, stride: 32, runs: 3, train_steps: 3 };
+        let posts = root.join("data/sample-posts");
+        let mut a = Args { posts, limit: 0, max_len: 128, stride: 32, runs: 3, train_steps: 3 };
         let argv: Vec<String> = std::env::args().skip(1).collect();
         for pair in argv.chunks(2) {
             let value = pair.get(1).map(String::as_str).unwrap_or_default();
             let num = || value.parse::<usize>().unwrap_or_else(|_| panic!("{}: not a number: {value}", pair[0]));
             match pair[0].as_str() {
                 "--posts" => a.posts = PathBuf::from(value),
+                "--limit" => a.limit = num(),
                 "--max-len" => a.max_len = num(),
                 "--stride" => a.stride = num(),
                 "--runs" => a.runs = num().max(1),
@@ -70,8 +75,11 @@ fn main() -> Result<()> {
         .filter(|p| p.extension().is_some_and(|x| x == "md" || x == "txt"))
         .collect();
     files.sort();
-    let posts: Vec<String> =
-        files.iter().map(|p| std::fs::read_to_string(p).map_err(|e| blogbot_classifier::Error::io(p, e))).collect::<Result<_>>()?;
+    if args.limit > 0 && args.limit < files.len() {
+        files = (0..args.limit).map(|i| files[i * files.len() / args.limit].clone()).collect();
+    }
+    let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| blogbot_classifier::Error::io(p, e));
+    let posts: Vec<String> = files.iter().map(read).collect::<Result<_>>()?;
     let texts: Vec<&str> = posts.iter().map(String::as_str).collect();
 
     let model = PiiModel::from_pretrained(&encoder, args.max_len, args.stride, 0, &dev)?;
