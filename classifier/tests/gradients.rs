@@ -7,7 +7,9 @@ use blogbot_classifier::loss::{losses, ClassWeights};
 use blogbot_classifier::optim::Optim;
 use blogbot_classifier::train::build_examples;
 use blogbot_classifier::{Error, PiiModel, PiiTokenizer};
-use blogbot_common::{GeneratorInfo, Method, PiiType, Record, Span};
+mod fixtures;
+
+use blogbot_common::{PiiType, Record};
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{VarBuilder, VarMap};
 use std::path::PathBuf;
@@ -17,23 +19,7 @@ fn encoder_dir() -> PathBuf {
 }
 
 fn record(text: &str, pii: &[(&str, PiiType)]) -> Record {
-    let spans: Vec<Span> = pii
-        .iter()
-        .map(|(v, ty)| {
-            let b = text.find(v).unwrap();
-            let start = text[..b].chars().count();
-            Span { start, end: start + v.chars().count(), ty: *ty, value: v.to_string() }
-        })
-        .collect();
-    Record {
-        id: text.into(),
-        source_id: "t".into(),
-        text: text.into(),
-        label: u8::from(!spans.is_empty()),
-        spans,
-        method: Method::Template,
-        generator: GeneratorInfo { model_id: "test".into(), seed: 0 },
-    }
+    fixtures::record(text, text, pii)
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {

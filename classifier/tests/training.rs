@@ -3,7 +3,10 @@
 
 use blogbot_classifier::checkpoint::{self, BEST_DIR};
 use blogbot_classifier::{train, Classifier, Error, TrainConfig, TrainInput, TrainProgress};
-use blogbot_common::{GeneratorInfo, Method, PiiType, Record, Span};
+mod fixtures;
+
+use blogbot_common::{PiiType, Record};
+use fixtures::record;
 use candle_core::Device;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,28 +59,6 @@ const NEGATIVE: [&str; 24] = [
     "Fresh basil goes in at the very end, never earlier.",
     "Thunder rolled over the valley all night long.",
 ];
-
-fn record(id: String, text: String, pii: &[(&str, PiiType)]) -> Record {
-    let spans: Vec<Span> = pii
-        .iter()
-        .map(|(v, ty)| {
-            let b = text.find(v).unwrap();
-            let start = text[..b].chars().count();
-            Span { start, end: start + v.chars().count(), ty: *ty, value: v.to_string() }
-        })
-        .collect();
-    let r = Record {
-        id,
-        source_id: "synthetic".into(),
-        label: u8::from(!spans.is_empty()),
-        text,
-        spans,
-        method: Method::Template,
-        generator: GeneratorInfo { model_id: "test".into(), seed: 0 },
-    };
-    r.validate().unwrap();
-    r
-}
 
 fn email(name: &str) -> String {
     let ascii: String = name.to_lowercase().replace('í', "i").replace(' ', ".");
