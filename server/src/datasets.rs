@@ -15,38 +15,28 @@ pub fn datasets_dir(data_dir: &Path) -> PathBuf {
 /// Removes what a killed build left behind: temporary folders, and dataset folders no database row points to
 /// (the process died between the rename and the insert). Returns the removed paths.
 pub fn clean_up(data_dir: &Path, db: &Db) -> Vec<PathBuf> {
-    let dir = datasets_dir(data_dir);
     let known = db.dataset_ids().unwrap_or_default();
-    let mut removed = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if name.starts_with(".tmp-") || !known.contains(&name) {
-                if std::fs::remove_dir_all(e.path()).is_ok() {
-                    removed.push(e.path());
-                }
-            }
-        }
-    }
-    removed
+    remove_entries(&datasets_dir(data_dir), |name| !name.starts_with(".tmp-") && known.iter().any(|k| k == name))
 }
 
 /// Removes what a killed training left behind: `models/.tmp-*` folders, model folders no database row points to,
 /// and the epoch checkpoints of runs that never finished (nothing resumes them under a new model id).
 pub fn clean_up_models(data_dir: &Path, db: &Db) -> Vec<PathBuf> {
     let known = db.model_ids().unwrap_or_default();
-    let mut removed = Vec::new();
-    for (sub, keep_known) in [("models", true), ("checkpoints", false)] {
-        if let Ok(entries) = std::fs::read_dir(data_dir.join(sub)) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().to_string();
-                if !(keep_known && known.contains(&name)) && std::fs::remove_dir_all(e.path()).is_ok() {
-                    removed.push(e.path());
-                }
-            }
-        }
-    }
+    let mut removed = remove_entries(&data_dir.join("models"), |name| known.iter().any(|k| k == name));
+    removed.extend(remove_entries(&data_dir.join("checkpoints"), |_| false));
     removed
+}
+
+/// Removes every entry of `dir` whose name `keep` rejects; returns the removed paths. A missing `dir` is empty.
+fn remove_entries(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter(|e| !keep(&e.file_name().to_string_lossy()))
+        .filter(|e| std::fs::remove_dir_all(e.path()).is_ok())
+        .map(|e| e.path())
+        .collect()
 }
 
 /// Builds a dataset and writes it to `out` (atomically). Shared by the `POST /datasets` job and the CLI.
