@@ -34,13 +34,15 @@ struct Args {
     stride: usize,
     runs: usize,
     train_steps: usize,
+    /// Inference with int8 dense layers (`--int8 1`).
+    int8: bool,
 }
 
 impl Args {
     fn parse() -> Self {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let posts = root.join("data/sample-posts");
-        let mut a = Args { posts, limit: 0, max_len: 128, stride: 32, runs: 3, train_steps: 3 };
+        let mut a = Args { posts, limit: 0, max_len: 128, stride: 32, runs: 3, train_steps: 3, int8: false };
         let argv: Vec<String> = std::env::args().skip(1).collect();
         for pair in argv.chunks(2) {
             let value = pair.get(1).map(String::as_str).unwrap_or_default();
@@ -52,6 +54,7 @@ impl Args {
                 "--stride" => a.stride = num(),
                 "--runs" => a.runs = num().max(1),
                 "--train-steps" => a.train_steps = num().max(1),
+                "--int8" => a.int8 = num() != 0,
                 other => panic!("unknown option {other}"),
             }
         }
@@ -120,7 +123,9 @@ fn main() -> Result<()> {
     let train_examples_per_sec = examples.len() as f64 / median(step_secs);
 
     // Inference through the serving path, on a frozen view (no autograd bookkeeping).
-    let classifier = Classifier::new(model.frozen()?, tokenizer);
+    let mut frozen = model.frozen()?;
+    let int8_layers = if args.int8 { frozen.quantize_int8()? } else { 0 };
+    let classifier = Classifier::new(frozen, tokenizer);
     classifier.score(&texts[..8.min(texts.len())])?; // warm-up
     let mut infer = serde_json::Map::new();
     for batch_posts in [1usize, 8, 32] {
@@ -138,7 +143,7 @@ fn main() -> Result<()> {
     println!(
         "{}",
         serde_json::json!({
-            "engine": "candle", "device": format!("{dev:?}"), "threads": candle_core::utils::get_num_threads(),
+            "engine": "candle", "device": format!("{dev:?}"), "threads": candle_core::utils::get_num_threads(), "int8_layers": int8_layers,
             "posts": texts.len(), "windows": n_windows, "tokens": n_tokens,
             "max_len": args.max_len, "stride": args.stride, "runs": args.runs,
             "infer_posts_per_sec": infer,

@@ -3,23 +3,26 @@
 //! candle-transformers has a BERT, but it is built for inference: it uses candle-nn's fused `layer_norm` and
 //! `softmax_last_dim` kernels, which have **no backward pass**. Gradients silently stop at them, so the
 //! embeddings and every layer below the last layer norm would never train, and the attention query/key weights
-//! would stay frozen even in the top layer. This module therefore composes layer norm, softmax and GELU from
-//! elementary tensor ops that all have a backward pass; `tests/gradients.rs` checks that one optimizer step
-//! changes every trainable tensor.
+//! would stay frozen even in the top layer. This module therefore runs layer norm, the attention softmax and GELU
+//! through [`crate::fused`]'s CPU kernels, which have their own backward pass, and composes them from elementary
+//! tensor ops (all differentiable) on other devices; `tests/gradients.rs` checks that one optimizer step changes
+//! every trainable tensor.
 //!
 //! Weights are fetched through a [`VarBuilder`]: built over a [`candle_nn::VarMap`] every weight is a trainable
 //! `Var`; built over a plain tensor store (inference) nothing records a graph. [`load_pretrained`] fills a
 //! `VarMap` from any `BertModel` checkpoint, with or without the `bert.` prefix, ignoring pooler and MLM heads.
 
 use crate::error::{Error, Result};
+use crate::fused;
+use crate::int8::QuantLinear;
 use candle_core::{DType, Device, Module, Tensor, D};
-use candle_nn::{Embedding, Init, Linear, VarBuilder, VarMap};
+use candle_nn::{Embedding, Init, VarBuilder, VarMap};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The subset of a Hugging Face `config.json` that a BERT encoder needs. Unknown fields are ignored, so any
 /// `BertModel` / `BertForTokenClassification` config parses.
@@ -115,6 +118,7 @@ impl Activation {
 
     fn apply(self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
+            Activation::GeluErf if fused::applies(x) => fused::gelu_erf(x),
             Activation::GeluErf => x.gelu_erf(),
             Activation::GeluTanh => x.gelu(),
             Activation::Relu => x.relu(),
@@ -190,6 +194,9 @@ impl LayerNorm {
 
 impl Module for LayerNorm {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if fused::applies(x) {
+            return fused::layer_norm(x, &self.weight, &self.bias, self.eps);
+        }
         let mean = x.mean_keepdim(D::Minus1)?;
         let centred = x.broadcast_sub(&mean)?;
         let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
@@ -218,9 +225,42 @@ pub fn log_softmax_last_dim(x: &Tensor) -> candle_core::Result<Tensor> {
 /// A dense layer with BERT's initialisation (normal(0, 0.02) weights, zero bias) for tensors the checkpoint
 /// does not have, i.e. the task heads.
 pub fn linear(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Linear> {
-    let w = vb.get_with_hints((out_dim, in_dim), "weight", Init::Randn { mean: 0.0, stdev: 0.02 })?;
-    let b = vb.get_with_hints(out_dim, "bias", Init::Const(0.0))?;
-    Ok(Linear::new(w, Some(b)))
+    let weight = vb.get_with_hints((out_dim, in_dim), "weight", Init::Randn { mean: 0.0, stdev: 0.02 })?;
+    let bias = vb.get_with_hints(out_dim, "bias", Init::Const(0.0))?;
+    Ok(Linear { weight, bias, int8: None })
+}
+
+/// A dense layer, `x @ weight^T + bias`: [`fused::linear`] on the CPU, candle-nn's `Linear` elsewhere.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+    /// Set by [`Linear::quantize_int8`] (inference only): the int8 copy the forward pass then uses.
+    int8: Option<Arc<QuantLinear>>,
+}
+
+impl Linear {
+    /// Switches this layer to int8 matmuls (no gradients) when the CPU and shape allow; returns whether it did.
+    pub fn quantize_int8(&mut self) -> Result<bool> {
+        let (n, k) = self.weight.dims2()?;
+        if !self.weight.device().is_cpu() || !QuantLinear::supported(n, k) {
+            return Ok(false);
+        }
+        self.int8 = Some(Arc::new(QuantLinear::new(&self.weight, &self.bias)?));
+        Ok(true)
+    }
+}
+
+impl Module for Linear {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if let Some(q) = &self.int8 {
+            return q.forward(x);
+        }
+        if fused::applies(x) {
+            return fused::linear(x, &self.weight, &self.bias);
+        }
+        candle_nn::Linear::new(self.weight.clone(), Some(self.bias.clone())).forward(x)
+    }
 }
 
 fn embedding(n: usize, dim: usize, vb: VarBuilder) -> Result<Embedding> {
@@ -289,7 +329,7 @@ impl SelfAttention {
         })
     }
 
-    /// `mask_bias` is `(batch, 1, 1, len)`: 0 on real tokens, a large negative number on padding.
+    /// `mask_bias` is `(batch, len)`: 0 on real tokens, a large negative number on padding.
     fn forward(&self, x: &Tensor, mask_bias: &Tensor, dropout: Option<&Dropout>) -> candle_core::Result<Tensor> {
         let (b, t, h) = x.dims3()?;
         let split = |l: &Linear| -> candle_core::Result<Tensor> {
@@ -299,8 +339,12 @@ impl SelfAttention {
         let k = split(&self.key)?;
         let v = split(&self.value)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
-        let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask_bias)?;
-        let probs = softmax_last_dim(&scores)?;
+        let scores = q.matmul(&k.t()?)?;
+        let probs = if fused::applies(&scores) {
+            fused::masked_softmax(&scores, mask_bias, scale)?
+        } else {
+            softmax_last_dim(&(scores * scale)?.broadcast_add(&mask_bias.reshape((b, 1, 1, t))?)?)?
+        };
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
         let out = maybe_dropout(dropout, self.output.forward(&ctx)?)?;
         self.norm.forward(&(out + x)?)
@@ -356,6 +400,23 @@ impl BertEncoder {
         &self.config
     }
 
+    /// Whether any dense layer runs int8.
+    pub fn is_int8(&self) -> bool {
+        self.layers.iter().any(|l| l.intermediate.int8.is_some())
+    }
+
+    /// Switches every transformer layer's dense layers to int8 (see [`crate::int8`]); returns how many.
+    pub fn quantize_int8(&mut self) -> Result<usize> {
+        let mut n = 0;
+        for layer in &mut self.layers {
+            let a = &mut layer.attention;
+            for l in [&mut a.query, &mut a.key, &mut a.value, &mut a.output, &mut layer.intermediate, &mut layer.output] {
+                n += l.quantize_int8()? as usize;
+            }
+        }
+        Ok(n)
+    }
+
     /// `input_ids` `(batch, len)` u32 and `attention_mask` `(batch, len)` f32 (1 = token, 0 = padding) ->
     /// hidden states `(batch, len, hidden)`. Pass `dropout` only while training.
     pub fn forward(&self, input_ids: &Tensor, attention_mask: &Tensor, dropout: Option<&Dropout>) -> Result<Tensor> {
@@ -368,7 +429,7 @@ impl BertEncoder {
         }
         // 1 -> 0, 0 -> -1e4: added to the scores, padding gets exp(-1e4) = 0 weight. -1e4 rather than -inf or
         // f32::MIN so that half precision cannot overflow to NaN.
-        let mask_bias = attention_mask.to_dtype(DType::F32)?.affine(1e4, -1e4)?.reshape((b, 1, 1, t))?;
+        let mask_bias = attention_mask.to_dtype(DType::F32)?.affine(1e4, -1e4)?.reshape((b, t))?;
         let mut x = self.embeddings.forward(input_ids, dropout)?;
         for layer in &self.layers {
             x = layer.forward(&x, &mask_bias, dropout)?;

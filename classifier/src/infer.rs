@@ -6,6 +6,7 @@
 //! any window makes the text a violation), and each token takes its tag from the window where it is most
 //! central. Tags are decoded into spans in code points of the original text.
 
+use crate::int8::QuantLinear;
 use crate::batch::pad_inputs;
 use crate::error::{Error, Result};
 use crate::model::{sigmoid, tag_probs, PiiModel, TOKENIZER_FILE};
@@ -93,6 +94,23 @@ impl Classifier {
     pub fn with_batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
         self
+    }
+
+    /// Runs the encoder's dense layers in int8 (see [`crate::int8`]) when `on` and the CPU has AVX-512 VNNI; a
+    /// trainable model is first frozen (int8 has no gradients). Anything else is left as is.
+    pub fn with_int8(mut self, on: bool) -> Result<Self> {
+        if on && QuantLinear::cpu_supported() && self.model.device().is_cpu() {
+            if self.model.is_trainable() {
+                self.model = self.model.frozen()?;
+            }
+            self.model.quantize_int8()?;
+        }
+        Ok(self)
+    }
+
+    /// Whether the encoder runs int8 matmuls.
+    pub fn is_int8(&self) -> bool {
+        self.model.is_int8()
     }
 
     /// Post-processes with the rule detector for [`PiiType::STRUCTURED`] types (e-mail, phone, card, IBAN, IP,

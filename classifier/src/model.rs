@@ -12,12 +12,12 @@
 //! A saved model is a directory: `model.safetensors` (encoder under `bert.`, heads under `head.`, i.e. itself a
 //! valid `BertModel` checkpoint), `classifier.json` ([`ModelConfig`]) and `tokenizer.json`.
 
-use crate::bert::{self, BertConfig, BertEncoder, Dropout};
+use crate::bert::{self, BertConfig, BertEncoder, Dropout, Linear};
 use crate::error::{Error, Result};
 use crate::tags::{tag_names, NUM_TAGS};
 use blogbot_common::PiiType;
 use candle_core::{DType, Device, Module, Tensor, Var};
-use candle_nn::{Linear, VarBuilder, VarMap};
+use candle_nn::{VarBuilder, VarMap};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,20 @@ impl PiiModel {
             let vb = VarBuilder::from_tensors(tensors.clone(), DType::F32, device);
             Self::build(config, vb, Params::Frozen(tensors), device)
         }
+    }
+
+    /// Switches the encoder's dense layers to int8 matmuls for inference (see [`crate::int8`]); a no-op for a
+    /// trainable model, on other devices, or on CPUs without AVX-512 VNNI. Returns how many layers switched.
+    pub fn quantize_int8(&mut self) -> Result<usize> {
+        if self.is_trainable() {
+            return Ok(0);
+        }
+        self.encoder.quantize_int8()
+    }
+
+    /// Whether [`PiiModel::quantize_int8`] switched any layer.
+    pub fn is_int8(&self) -> bool {
+        self.encoder.is_int8()
     }
 
     /// Writes `model.safetensors` and `classifier.json` into `dir` (created if needed). Each file is written

@@ -83,6 +83,7 @@ fn cli_trainer(common: &Common, tolerance: f64) -> anyhow::Result<crate::trainin
         service: crate::serving::ClassifierService::start(Default::default()),
         type_f1_tolerance: tolerance,
         rules_union: common.rules_union,
+        int8: common.int8,
     })
 }
 

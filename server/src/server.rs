@@ -98,6 +98,7 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         service: service.clone(),
         type_f1_tolerance: args.type_f1_tolerance,
         rules_union: common.rules_union,
+        int8: common.int8,
     };
     match trainer.serve_champion() {
         Ok(Some(m)) => tracing::info!(model = %m.id, version = m.version, "champion in service"),

@@ -27,6 +27,8 @@ pub struct Trainer {
     /// Post-process every model with the rule detector for the structured types (`--rules-union`); applied to
     /// evaluation and serving alike, so the metrics stored with a model are those of what is served.
     pub rules_union: bool,
+    /// Serve and evaluate with int8 dense layers (`--int8`).
+    pub int8: bool,
 }
 
 /// The splits of a registered dataset.
@@ -86,6 +88,7 @@ impl Trainer {
     /// Loads a registered model's folder, with the rule union when configured.
     pub fn load(&self, path: &Path) -> Result<Classifier, String> {
         Classifier::load(path, &self.device)
+            .and_then(|c| c.with_int8(self.int8))
             .map(|c| c.with_rules_union(self.rules_union))
             .map_err(|e| format!("loading {}: {e}", path.display()))
     }
@@ -131,7 +134,8 @@ impl Trainer {
             device: self.device.clone(),
         };
         let outcome = train(&input, cfg, cancel, progress).map_err(|e| e.to_string())?;
-        let mut classifier = outcome.classifier.with_rules_union(self.rules_union);
+        let mut classifier =
+            outcome.classifier.with_int8(self.int8).map_err(|e| e.to_string())?.with_rules_union(self.rules_union);
         let report = evaluate(&classifier, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
         classifier.set_threshold(report.threshold);
 

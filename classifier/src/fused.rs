@@ -1,0 +1,545 @@
+//! Fused CPU kernels for the encoder's elementwise and row-wise steps, each with its own backward pass.
+//!
+//! Composed from candle tensor ops (see [`crate::bert`]), layer norm, the masked attention softmax and GELU
+//! take 5 to 9 passes over memory each, allocate a tensor per pass and run on one thread (candle's CPU
+//! unary/binary maps are serial); on the 2-core dev box they took more time than the matmuls. candle-nn's own
+//! fused kernels are fast but have no backward, so training through them silently freezes the weights below
+//! them. These kernels do one parallel pass (rayon, rows split across threads) forward and one backward, so
+//! the same code path serves training and inference.
+//!
+//! They run for f32 tensors on the CPU; on other devices or dtypes the callers in [`crate::bert`] use the
+//! composed ops instead. Tests check both forward values and gradients against the composed ops.
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Error, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+/// Whether `x` can go through these kernels (f32 on the CPU).
+pub fn applies(x: &Tensor) -> bool {
+    x.device().is_cpu() && x.dtype() == DType::F32
+}
+
+fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Result<&'a [f32]> {
+    let data = storage.as_slice::<f32>()?;
+    let (start, end) =
+        layout.contiguous_offsets().ok_or_else(|| Error::Msg(format!("{op}: input must be contiguous")))?;
+    Ok(&data[start..end])
+}
+
+fn last_dim(layout: &Layout, op: &str) -> Result<usize> {
+    match layout.dims().last() {
+        Some(&d) if d > 0 => Ok(d),
+        _ => Err(Error::Msg(format!("{op}: input needs a non-empty last dimension"))),
+    }
+}
+
+/// Elements per parallel task for elementwise kernels: large enough to amortise rayon's scheduling.
+const CHUNK: usize = 16 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------
+// Vectorisable scalar math
+//
+// `f32::exp` is a libm call and a running `sum += x` is a chain the compiler may not reorder, so loops built on
+// them run one element at a time. The helpers below are plain arithmetic that LLVM turns into 8- or 16-lane
+// SIMD code (the build enables AVX2/FMA, `.cargo/config.toml`): exp by range reduction and a polynomial, and
+// reductions over eight independent lanes.
+
+/// Lanes of the reductions below: one AVX2 register of f32.
+const LANES: usize = 8;
+
+/// `e^x` with a relative error below 2e-7 (the order of f32 rounding) for any finite `x`; 0 below -87.
+#[inline(always)]
+fn exp(x: f32) -> f32 {
+    // x = n ln2 + r with |r| <= ln2 / 2; e^x = 2^n e^r. ln2 split in two so that n * LN2_HI is exact.
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    let x = x.clamp(-87.0, 88.0);
+    let n = (x * std::f32::consts::LOG2_E + 0.5).floor();
+    let r = x - n * LN2_HI - n * LN2_LO;
+    // Taylor series to r^7 / 7!: the next term is below 3e-9 for |r| <= 0.35.
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+    // 2^n built in the exponent bits; n + 127 is in [1, 254] after the clamp. `as i32` would be a saturating
+    // scalar conversion; adding 1.5 * 2^23 puts the integer in the low mantissa bits instead (vectorises).
+    p * f32::from_bits(to_bits_low(n + 127.0) << 23)
+}
+
+/// 1.5 * 2^23: a float of this size has an ulp of 1, so `x + MAGIC` rounds `x` to an integer (ties to even)
+/// and, for `x` in `[0, 2^22)`, leaves it in the low mantissa bits.
+pub(crate) const MAGIC: f32 = 12_582_912.0;
+
+/// `x` (an integer-valued float in `[0, 2^22)`) as the low bits of `x + MAGIC`; the bits above 22 hold
+/// `MAGIC`'s, so callers shift or truncate them away.
+#[inline(always)]
+pub(crate) fn to_bits_low(x: f32) -> u32 {
+    (x + MAGIC).to_bits()
+}
+
+/// Sum of `xs` over eight lanes.
+#[inline(always)]
+fn sum(xs: &[f32]) -> f32 {
+    let mut acc = [0f32; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for i in 0..LANES {
+            acc[i] += c[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Dot product of two slices of one length, over eight lanes.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..LANES {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Largest element of `xs` (NEG_INFINITY when empty), over eight lanes.
+#[inline(always)]
+fn max(xs: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks.remainder().iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    for c in chunks {
+        for i in 0..LANES {
+            acc[i] = if c[i] > acc[i] { c[i] } else { acc[i] };
+        }
+    }
+    acc.iter().fold(tail, |m, &v| m.max(v))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Dense layer
+
+/// `x @ weight^T + bias` over the last dimension of `x` (weight `(out, in)`, bias `(out)`): one matmul over all
+/// rows, then the bias added in parallel (candle's broadcast add is serial).
+pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    let mut dims = x.dims().to_vec();
+    let k = *dims.last().ok_or_else(|| Error::Msg("linear: scalar input".into()))?;
+    let y = x.reshape(((), k))?.matmul(&weight.t()?)?.apply_op2(bias, BiasAdd)?;
+    *dims.last_mut().expect("non-empty") = weight.dim(0)?;
+    y.reshape(dims)
+}
+
+#[derive(Clone, Copy)]
+struct BiasAdd;
+
+impl CustomOp2 for BiasAdd {
+    fn name(&self) -> &'static str {
+        "blogbot-bias-add"
+    }
+
+    fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout, bs: &CpuStorage, bl: &Layout) -> Result<(CpuStorage, Shape)> {
+        let d = last_dim(xl, self.name())?;
+        let (x, b) = (f32_slice(xs, xl, self.name())?, f32_slice(bs, bl, self.name())?);
+        if b.len() != d {
+            return Err(Error::Msg(format!("bias add: bias of {} for rows of {d}", b.len())));
+        }
+        let rows_per_task = (CHUNK / d).max(1);
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(rows_per_task * d).zip(x.par_chunks(rows_per_task * d)).for_each(|(o, xc)| {
+            for (o, row) in o.chunks_exact_mut(d).zip(xc.chunks_exact(d)) {
+                for i in 0..d {
+                    o[i] = row[i] + b[i];
+                }
+            }
+        });
+        Ok((CpuStorage::F32(out), xl.shape().clone()))
+    }
+
+    fn bwd(&self, _x: &Tensor, bias: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let db = grad.reshape(((), bias.elem_count()))?.sum(0)?;
+        Ok((Some(grad.clone()), Some(db)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Layer norm
+
+/// `layer_norm(x) * weight + bias` over the last dimension of `x` (weight and bias: that dimension's size).
+pub fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Result<Tensor> {
+    x.contiguous()?.apply_op3(weight, bias, LayerNorm { eps: eps as f32 })
+}
+
+#[derive(Clone, Copy)]
+struct LayerNorm {
+    eps: f32,
+}
+
+/// Mean and `1 / sqrt(var + eps)` of one row.
+fn row_stats(row: &[f32], eps: f32) -> (f32, f32) {
+    let n = row.len() as f32;
+    let mean = sum(row) / n;
+    // E[(x - mean)^2] over eight lanes (two-pass: no cancellation).
+    let mut acc = [0f32; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().map(|v| (v - mean) * (v - mean)).sum();
+    for c in chunks {
+        for i in 0..LANES {
+            acc[i] += (c[i] - mean) * (c[i] - mean);
+        }
+    }
+    let var = (acc.iter().sum::<f32>() + tail) / n;
+    (mean, 1.0 / (var + eps).sqrt())
+}
+
+impl CustomOp3 for LayerNorm {
+    fn name(&self) -> &'static str {
+        "blogbot-layer-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let d = last_dim(xl, self.name())?;
+        let (x, w, b) = (f32_slice(xs, xl, self.name())?, f32_slice(ws, wl, self.name())?, f32_slice(bs, bl, self.name())?);
+        if w.len() != d || b.len() != d {
+            return Err(Error::Msg(format!("layer norm: weight/bias of {}/{} for rows of {d}", w.len(), b.len())));
+        }
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(d).zip(x.par_chunks(d)).for_each(|(o, row)| {
+            let (mean, inv) = row_stats(row, self.eps);
+            for i in 0..d {
+                o[i] = (row[i] - mean) * inv * w[i] + b[i];
+            }
+        });
+        Ok((CpuStorage::F32(out), xl.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        _bias: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let d = weight.elem_count();
+        let grad = grad.contiguous()?;
+        // One pass gives dx and g * x_hat side by side, (rows, 2d); the weight and bias gradients are column sums.
+        let both = x.contiguous()?.apply_op3_no_bwd(weight, &grad, &LayerNormGrad { eps: self.eps })?;
+        let rows = x.elem_count() / d;
+        let both = both.reshape((rows, 2 * d))?;
+        let dx = both.narrow(1, 0, d)?.reshape(x.shape())?;
+        let dw = both.narrow(1, d, d)?.sum(0)?;
+        let db = grad.reshape((rows, d))?.sum(0)?;
+        Ok((Some(dx), Some(dw), Some(db)))
+    }
+}
+
+/// Backward of [`LayerNorm`]: `(x, weight, grad)` -> `[dx | grad * x_hat]` per row.
+struct LayerNormGrad {
+    eps: f32,
+}
+
+impl CustomOp3 for LayerNormGrad {
+    fn name(&self) -> &'static str {
+        "blogbot-layer-norm-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        gs: &CpuStorage,
+        gl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let d = last_dim(xl, self.name())?;
+        let (x, w, g) = (f32_slice(xs, xl, self.name())?, f32_slice(ws, wl, self.name())?, f32_slice(gs, gl, self.name())?);
+        if w.len() != d || g.len() != x.len() {
+            return Err(Error::Msg("layer norm grad: shapes do not match".into()));
+        }
+        let mut out = vec![0f32; 2 * x.len()];
+        out.par_chunks_mut(2 * d).zip(x.par_chunks(d).zip(g.par_chunks(d))).for_each(|(o, (row, gr))| {
+            let (mean, inv) = row_stats(row, self.eps);
+            let n = d as f32;
+            let (dx, gx) = o.split_at_mut(d);
+            // dx and gx as scratch: g * w and x_hat, then the two row means over eight lanes.
+            for i in 0..d {
+                dx[i] = gr[i] * w[i];
+                gx[i] = (row[i] - mean) * inv;
+            }
+            let (m1, m2) = (sum(dx) / n, dot(dx, gx) / n);
+            for i in 0..d {
+                let xhat = (row[i] - mean) * inv;
+                dx[i] = inv * (gr[i] * w[i] - m1 - xhat * m2);
+                gx[i] = gr[i] * xhat;
+            }
+        });
+        let mut dims = xl.dims().to_vec();
+        *dims.last_mut().expect("checked non-empty") *= 2;
+        Ok((CpuStorage::F32(out), Shape::from(dims)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Masked, scaled softmax (attention)
+
+/// `softmax(scores * scale + mask_bias)` over the last dimension. `scores` is `(batch, heads, len_q, len_k)`,
+/// `mask_bias` is `(batch, len_k)` (0 on tokens, a large negative number on padding) and gets no gradient.
+pub fn masked_softmax(scores: &Tensor, mask_bias: &Tensor, scale: f64) -> Result<Tensor> {
+    scores.contiguous()?.apply_op2(&mask_bias.contiguous()?, MaskedSoftmax { scale: scale as f32 })
+}
+
+#[derive(Clone, Copy)]
+struct MaskedSoftmax {
+    scale: f32,
+}
+
+impl CustomOp2 for MaskedSoftmax {
+    fn name(&self) -> &'static str {
+        "blogbot-masked-softmax"
+    }
+
+    fn cpu_fwd(&self, ss: &CpuStorage, sl: &Layout, ms: &CpuStorage, ml: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (s, m) = (f32_slice(ss, sl, self.name())?, f32_slice(ms, ml, self.name())?);
+        let (b, t) = match (sl.dims(), ml.dims()) {
+            (&[b, _, _, t], &[mb, mt]) if mb == b && mt == t && t > 0 => (b, t),
+            (sd, md) => return Err(Error::Msg(format!("masked softmax: scores {sd:?} with mask {md:?}"))),
+        };
+        let rows_per_item = s.len() / (b * t);
+        let mut out = vec![0f32; s.len()];
+        out.par_chunks_mut(t).zip(s.par_chunks(t)).enumerate().for_each(|(r, (o, row))| {
+            let mask = &m[(r / rows_per_item) * t..][..t];
+            for i in 0..t {
+                o[i] = row[i] * self.scale + mask[i];
+            }
+            let top = max(o);
+            o.iter_mut().for_each(|v| *v = exp(*v - top));
+            let inv = 1.0 / sum(o);
+            o.iter_mut().for_each(|v| *v *= inv);
+        });
+        Ok((CpuStorage::F32(out), sl.shape().clone()))
+    }
+
+    fn bwd(&self, _s: &Tensor, _m: &Tensor, res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let ds = res.apply_op2_no_bwd(&grad.contiguous()?, &SoftmaxGrad { scale: self.scale })?;
+        Ok((Some(ds), None))
+    }
+}
+
+/// Backward of [`MaskedSoftmax`]: `(y, grad)` -> `scale * y * (grad - sum(grad * y))` per row.
+struct SoftmaxGrad {
+    scale: f32,
+}
+
+impl CustomOp2 for SoftmaxGrad {
+    fn name(&self) -> &'static str {
+        "blogbot-softmax-grad"
+    }
+
+    fn cpu_fwd(&self, ys: &CpuStorage, yl: &Layout, gs: &CpuStorage, gl: &Layout) -> Result<(CpuStorage, Shape)> {
+        let t = last_dim(yl, self.name())?;
+        let (y, g) = (f32_slice(ys, yl, self.name())?, f32_slice(gs, gl, self.name())?);
+        if y.len() != g.len() {
+            return Err(Error::Msg("softmax grad: shapes do not match".into()));
+        }
+        let mut out = vec![0f32; y.len()];
+        out.par_chunks_mut(t).zip(y.par_chunks(t).zip(g.par_chunks(t))).for_each(|(o, (yr, gr))| {
+            let yg = dot(yr, gr);
+            for i in 0..t {
+                o[i] = self.scale * yr[i] * (gr[i] - yg);
+            }
+        });
+        Ok((CpuStorage::F32(out), yl.shape().clone()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// GELU (erf form, the original BERT's)
+
+/// `0.5 * x * (1 + erf(x / sqrt(2)))`, elementwise.
+pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
+    x.contiguous()?.apply_op1(GeluErf)
+}
+
+/// erf for f32 (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7, the order of f32 rounding).
+#[inline(always)]
+fn erf(x: f32) -> f32 {
+    let a = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * a);
+    let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    let y = 1.0 - poly * exp(-a * a);
+    y.copysign(x)
+}
+
+const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+/// 1 / sqrt(2 pi).
+const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
+
+#[derive(Clone, Copy)]
+struct GeluErf;
+
+impl CustomOp1 for GeluErf {
+    fn name(&self) -> &'static str {
+        "blogbot-gelu-erf"
+    }
+
+    fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(xs, xl, self.name())?;
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(o, xc)| {
+            for (o, &v) in o.iter_mut().zip(xc) {
+                *o = 0.5 * v * (1.0 + erf(v * FRAC_1_SQRT_2));
+            }
+        });
+        Ok((CpuStorage::F32(out), xl.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(x.apply_op2_no_bwd(&grad.contiguous()?, &GeluErfGrad)?))
+    }
+}
+
+/// Backward of [`GeluErf`]: `(x, grad)` -> `grad * (Phi(x) + x * phi(x))`.
+struct GeluErfGrad;
+
+impl CustomOp2 for GeluErfGrad {
+    fn name(&self) -> &'static str {
+        "blogbot-gelu-erf-grad"
+    }
+
+    fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout, gs: &CpuStorage, gl: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (x, g) = (f32_slice(xs, xl, self.name())?, f32_slice(gs, gl, self.name())?);
+        if x.len() != g.len() {
+            return Err(Error::Msg("gelu grad: shapes do not match".into()));
+        }
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK).zip(g.par_chunks(CHUNK))).for_each(|(o, (xc, gc))| {
+            for i in 0..o.len() {
+                let v = xc[i];
+                let cdf = 0.5 * (1.0 + erf(v * FRAC_1_SQRT_2));
+                let pdf = FRAC_1_SQRT_2PI * exp(-0.5 * v * v);
+                o[i] = gc[i] * (cdf + v * pdf);
+            }
+        });
+        Ok((CpuStorage::F32(out), xl.shape().clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bert::{softmax_last_dim, LayerNorm as ComposedLayerNorm};
+    use candle_core::{Device, Module, Var, D};
+
+    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+    }
+
+    fn randn(shape: &[usize], seed: u64) -> Tensor {
+        // A fixed pseudo-random pattern (candle's CPU RNG cannot be seeded).
+        let n: usize = shape.iter().product();
+        let v: Vec<f32> = (0..n).map(|i| (((i as u64 * 2654435761 + seed * 97) % 1000) as f32 / 250.0) - 2.0).collect();
+        Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn linear_matches_candle_forward_and_backward() {
+        let x = Var::from_tensor(&randn(&[2, 5, 8], 9)).unwrap();
+        let w = Var::from_tensor(&randn(&[6, 8], 10)).unwrap();
+        let b = Var::from_tensor(&randn(&[6], 11)).unwrap();
+        let target = randn(&[2, 5, 6], 12);
+        let fused = linear(&x, &w, &b).unwrap();
+        let reference = candle_nn::Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone())).forward(&x).unwrap();
+        assert!(max_abs_diff(&fused, &reference) < 1e-5);
+        let gf = (fused * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        let gr = (reference * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        for v in [&x, &w, &b] {
+            assert!(max_abs_diff(gf.get(v).unwrap(), gr.get(v).unwrap()) < 1e-4);
+        }
+    }
+
+    #[test]
+    fn exp_and_reductions_match_std() {
+        for i in -1970..=1990 {
+            let x = i as f32 * 0.0441; // -86.9 to 87.8
+            let (got, want) = (exp(x), x.exp());
+            assert!((got - want).abs() <= 3e-7 * want, "exp({x}) = {got}, want {want}");
+        }
+        assert!(exp(-1e4) < 1e-37 && exp(-f32::INFINITY) < 1e-37);
+        let xs: Vec<f32> = (0..37).map(|i| ((i * 7919) % 101) as f32 * 0.01 - 0.5).collect();
+        let ys: Vec<f32> = (0..37).map(|i| ((i * 104_729) % 97) as f32 * 0.02 - 1.0).collect();
+        assert!((sum(&xs) - xs.iter().sum::<f32>()).abs() < 1e-5);
+        assert!((dot(&xs, &ys) - xs.iter().zip(&ys).map(|(a, b)| a * b).sum::<f32>()).abs() < 1e-5);
+        assert_eq!(max(&xs), xs.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+        assert_eq!(max(&xs[..3]), xs[..3].iter().copied().fold(f32::NEG_INFINITY, f32::max));
+    }
+
+    #[test]
+    fn erf_matches_reference_values() {
+        for (x, want) in [(0.0f32, 0.0f32), (0.5, 0.520_499_9), (1.0, 0.842_700_8), (-2.0, -0.995_322_3), (4.0, 1.0)] {
+            assert!((erf(x) - want).abs() < 3e-7, "erf({x}) = {} want {want}", erf(x));
+        }
+    }
+
+    #[test]
+    fn layer_norm_matches_composed_forward_and_backward() {
+        let x = Var::from_tensor(&randn(&[3, 5, 16], 1)).unwrap();
+        let w = Var::from_tensor(&randn(&[16], 2)).unwrap();
+        let b = Var::from_tensor(&randn(&[16], 3)).unwrap();
+        let target = randn(&[3, 5, 16], 4);
+        let fused = layer_norm(&x, &w, &b, 1e-12).unwrap();
+        let composed = ComposedLayerNorm::new(w.as_tensor().clone(), b.as_tensor().clone(), 1e-12).forward(&x).unwrap();
+        assert!(max_abs_diff(&fused, &composed) < 1e-5);
+        let gf = (fused * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        let gc = (composed * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        for v in [&x, &w, &b] {
+            let (a, c) = (gf.get(v).unwrap(), gc.get(v).unwrap());
+            assert!(max_abs_diff(a, c) < 1e-4, "gradient differs by {}", max_abs_diff(a, c));
+        }
+    }
+
+    #[test]
+    fn masked_softmax_matches_composed_forward_and_backward() {
+        let (b, h, t) = (2, 3, 7);
+        let s = Var::from_tensor(&randn(&[b, h, t, t], 5)).unwrap();
+        let mask = Tensor::from_vec(
+            (0..b * t).map(|i| if i % t >= t - 2 && i / t == 1 { -1e4f32 } else { 0.0 }).collect::<Vec<_>>(),
+            (b, t),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let target = randn(&[b, h, t, t], 6);
+        let fused = masked_softmax(&s, &mask, 0.125).unwrap();
+        let composed =
+            softmax_last_dim(&(s.as_tensor() * 0.125).unwrap().broadcast_add(&mask.reshape((b, 1, 1, t)).unwrap()).unwrap())
+                .unwrap();
+        assert!(max_abs_diff(&fused, &composed) < 1e-6);
+        // Padded keys get no weight; rows sum to one.
+        let sums = fused.sum(D::Minus1).unwrap();
+        assert!(max_abs_diff(&sums, &Tensor::ones_like(&sums).unwrap()) < 1e-5);
+        let gf = (fused * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        let gc = (composed * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        assert!(max_abs_diff(gf.get(&s).unwrap(), gc.get(&s).unwrap()) < 1e-5);
+    }
+
+    #[test]
+    fn gelu_matches_candle_forward_and_backward() {
+        let x = Var::from_tensor(&(randn(&[40_000], 7) * 3.0).unwrap()).unwrap();
+        let target = randn(&[40_000], 8);
+        let fused = gelu_erf(&x).unwrap();
+        let reference = x.as_tensor().gelu_erf().unwrap();
+        assert!(max_abs_diff(&fused, &reference) < 2e-6);
+        let gf = (fused * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        let gr = (reference * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        assert!(max_abs_diff(gf.get(&x).unwrap(), gr.get(&x).unwrap()) < 1e-5);
+    }
+}
