@@ -8,7 +8,7 @@ records=${1:-60}
 threads=$(nproc)
 scripts/fetch-weights.sh >/dev/null
 cargo build --release -q -p blogbot-server
-bin=target/release/blogbot-server
+bin=${CARGO_TARGET_DIR:-target}/release/blogbot-server
 gguf=weights/llm/SmolLM2-135M-Instruct.Q8_0.gguf
 out=$(mktemp -d)/ds
 trap 'rm -rf "$(dirname "$out")"' EXIT

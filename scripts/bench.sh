@@ -5,12 +5,13 @@
 # with the machine, its load and the commit.
 #   - LLM prefill and decode tok/s: `blogbot-server bench-llm` (mistral.rs) vs llama.cpp through
 #     llama-cpp-python (bench/llama_cpp_llm.py), SmolLM2-135M Q8_0 GGUF, bench/prompt.txt, 64 greedy tokens.
-#   - Classifier posts/s at 1, 8 and 32 posts per call, on BENCH_POSTS (default 30, spread over the file order;
+#   - Classifier posts/s at 1, 8 and 32 posts per call, as served (int8 dense layers on AVX-512 VNNI CPUs) and in
+#     f32, on BENCH_POSTS (default 30, spread over the file order;
 #     0 = all 90) real posts of data/sample-posts in 128-token windows (stride 32, the bootstrap model's), and
 #     training examples/s at batch 16 x 128: candle (classifier/examples/bench.rs) vs PyTorch + transformers
 #     (bench/torch_classifier.py), MiniLM weights/encoder.
 # The references come from scripts/setup-bench.sh (bench/.venv); without them the reference column says n/a.
-# Usage: scripts/bench.sh   (env: BENCH_RUNS, BENCH_POSTS, BENCH_THREADS (default: nproc)); ~10 minutes on 2 cores.
+# Usage: scripts/bench.sh   (env: BENCH_RUNS, BENCH_POSTS, BENCH_THREADS (default: nproc)); ~12 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${BENCH_RUNS:-3}
@@ -37,13 +38,17 @@ cargo build --release -q -p blogbot-server
 cargo build --release -q -p blogbot-classifier --example bench
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-figures llm_blogbot target/release/blogbot-server --threads "$threads" bench-llm --prompt bench/prompt.txt \
+bin=${CARGO_TARGET_DIR:-target}/release
+figures llm_blogbot "$bin/blogbot-server" --threads "$threads" bench-llm --prompt bench/prompt.txt \
   --max-tokens 64 --runs "$runs"
 if has llama_cpp; then
   figures llm_reference "$py" bench/llama_cpp_llm.py "$gguf" bench/prompt.txt "$threads" 64 "$runs"
 fi
-figures classifier_blogbot target/release/examples/bench --posts data/sample-posts --limit "$posts" --max-len 128 \
-  --stride 32 --runs "$runs"
+# As served (int8 dense layers where the CPU has AVX-512 VNNI, f32 elsewhere), then f32 throughout.
+figures classifier_blogbot "$bin/examples/bench" --posts data/sample-posts --limit "$posts" --max-len 128 \
+  --stride 32 --runs "$runs" --int8 1
+figures classifier_f32 "$bin/examples/bench" --posts data/sample-posts --limit "$posts" --max-len 128 \
+  --stride 32 --runs "$runs" --int8 0 --train-steps 1
 if has torch && has transformers; then
   figures classifier_reference "$py" bench/torch_classifier.py data/sample-posts "$posts" "$threads" 128 32 "$runs" 3
 fi
@@ -56,14 +61,19 @@ tmp, runs, threads, load_before, commit = sys.argv[1:]
 def load(name):
     p = os.path.join(tmp, name + ".json")
     return json.load(open(p)) if os.path.exists(p) else None
-llm, llm_ref, cls, cls_ref = (load(n) for n in ("llm_blogbot", "llm_reference", "classifier_blogbot", "classifier_reference"))
+llm, llm_ref, cls, cls_ref, cls_f32 = (load(n) for n in
+    ("llm_blogbot", "llm_reference", "classifier_blogbot", "classifier_reference", "classifier_f32"))
+served = "int8" if cls["int8_layers"] else "f32"
 
 rows = [
     (f"LLM prefill tok/s ({llm['prompt_tokens']}-token prompt) vs llama.cpp", "prefill_tok_per_sec", llm, llm_ref),
     ("LLM decode tok/s (64 greedy tokens) vs llama.cpp", "decode_tok_per_sec", llm, llm_ref),
 ]
-rows += [(f"classify posts/s, {b} post{'s' * (b != '1')} per call vs PyTorch", ("infer_posts_per_sec", b), cls, cls_ref)
-         for b in ("1", "8", "32")]
+rows += [(f"classify posts/s, {b} post{'s' * (b != '1')} per call ({served}, as served) vs PyTorch f32",
+          ("infer_posts_per_sec", b), cls, cls_ref) for b in ("1", "8", "32")]
+if served != "f32":
+    rows += [(f"classify posts/s, {b} post{'s' * (b != '1')} per call (f32) vs PyTorch f32",
+              ("infer_posts_per_sec", b), cls_f32, cls_ref) for b in ("1", "32")]
 rows.append(("train examples/s, batch 16 x 128 vs PyTorch", "train_examples_per_sec", cls, cls_ref))
 
 def get(d, key):
@@ -111,7 +121,8 @@ os.makedirs("bench/results", exist_ok=True)
 base = f"bench/results/{date}-bench-{host_kind}"
 result = {"date": date, "host_kind": host_kind, "commit": commit, "machine": machine, "threads": int(threads),
           "runs": int(runs), "loaded": loaded, "table": table,
-          "raw": {"llm_blogbot": llm, "llm_reference": llm_ref, "classifier_blogbot": cls, "classifier_reference": cls_ref}}
+          "raw": {"llm_blogbot": llm, "llm_reference": llm_ref, "classifier_blogbot": cls, "classifier_f32": cls_f32,
+                  "classifier_reference": cls_ref}}
 json.dump(result, open(base + ".json", "w"), indent=2)
 open(base + ".txt", "w").write(text + "\n")
 print(f"\nwritten: {base}.json, {base}.txt")

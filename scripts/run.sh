@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-weights.sh
 cargo build --release -p blogbot-server
-exec target/release/blogbot-server --weights weights --data-dir state serve "$@"
+exec "${CARGO_TARGET_DIR:-target}"/release/blogbot-server --weights weights --data-dir state serve "$@"

@@ -190,6 +190,15 @@ impl LayerNorm {
         let bias = vb.get_with_hints(size, "bias", Init::Const(0.0))?;
         Ok(Self { weight, bias, eps })
     }
+
+    /// `layer_norm(x + residual)`: one fused pass when no gradient is tracked (see [`fused::add_layer_norm`]).
+    fn forward_residual(&self, x: &Tensor, residual: &Tensor) -> candle_core::Result<Tensor> {
+        let tracked = [x, residual, &self.weight, &self.bias].iter().any(|t| t.track_op());
+        if fused::applies(x) && !tracked {
+            return fused::add_layer_norm(x, residual, &self.weight, &self.bias, self.eps);
+        }
+        self.forward(&(x + residual)?)
+    }
 }
 
 impl Module for LayerNorm {
@@ -248,6 +257,16 @@ impl Linear {
         }
         self.int8 = Some(Arc::new(QuantLinear::new(&self.weight, &self.bias)?));
         Ok(true)
+    }
+}
+
+impl Linear {
+    /// `act(self.forward(x))`; an int8 layer applies GELU in its kernel's epilogue.
+    fn forward_act(&self, x: &Tensor, act: Activation) -> candle_core::Result<Tensor> {
+        match &self.int8 {
+            Some(q) if act == Activation::GeluErf => q.forward_gelu(x),
+            _ => act.apply(&self.forward(x)?),
+        }
     }
 }
 
@@ -332,12 +351,14 @@ impl SelfAttention {
     /// `mask_bias` is `(batch, len)`: 0 on real tokens, a large negative number on padding.
     fn forward(&self, x: &Tensor, mask_bias: &Tensor, dropout: Option<&Dropout>) -> candle_core::Result<Tensor> {
         let (b, t, h) = x.dims3()?;
-        let split = |l: &Linear| -> candle_core::Result<Tensor> {
-            l.forward(x)?.reshape((b, t, self.heads, self.head_dim))?.transpose(1, 2)?.contiguous()
-        };
-        let q = split(&self.query)?;
-        let k = split(&self.key)?;
-        let v = split(&self.value)?;
+        let (q, k, v) = (self.query.forward(x)?, self.key.forward(x)?, self.value.forward(x)?);
+        if dropout.is_none() && fused::applies(x) && ![&q, &k, &v].iter().any(|t| t.track_op()) {
+            // Inference: one kernel from the projections to the context, no head transposes.
+            let ctx = fused::attention(&q, &k, &v, mask_bias, self.heads)?;
+            return self.norm.forward_residual(&self.output.forward(&ctx)?, x);
+        }
+        let split = |y: Tensor| y.reshape((b, t, self.heads, self.head_dim))?.transpose(1, 2)?.contiguous();
+        let (q, k, v) = (split(q)?, split(k)?, split(v)?);
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         let scores = q.matmul(&k.t()?)?;
         let probs = if fused::applies(&scores) {
@@ -347,7 +368,7 @@ impl SelfAttention {
         };
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
         let out = maybe_dropout(dropout, self.output.forward(&ctx)?)?;
-        self.norm.forward(&(out + x)?)
+        self.norm.forward_residual(&out, x)
     }
 }
 
@@ -372,9 +393,9 @@ impl Layer {
 
     fn forward(&self, x: &Tensor, mask_bias: &Tensor, dropout: Option<&Dropout>) -> candle_core::Result<Tensor> {
         let x = self.attention.forward(x, mask_bias, dropout)?;
-        let h = self.act.apply(&self.intermediate.forward(&x)?)?;
+        let h = self.intermediate.forward_act(&x, self.act)?;
         let out = maybe_dropout(dropout, self.output.forward(&h)?)?;
-        self.norm.forward(&(out + x)?)
+        self.norm.forward_residual(&out, &x)
     }
 }
 
@@ -516,6 +537,29 @@ mod tests {
         assert!(max_abs_diff(&ours, &fused) < 1e-5);
         let lsm = log_softmax_last_dim(&x).unwrap().exp().unwrap();
         assert!(max_abs_diff(&lsm, &fused) < 1e-5);
+    }
+
+    #[test]
+    fn inference_kernels_match_the_training_path() {
+        let dev = Device::Cpu;
+        let cfg: BertConfig = serde_json::from_value(serde_json::json!({
+            "vocab_size": 50, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
+            "intermediate_size": 128, "max_position_embeddings": 16
+        }))
+        .unwrap();
+        let varmap = candle_nn::VarMap::new();
+        let trainable = BertEncoder::new(&cfg, VarBuilder::from_varmap(&varmap, DType::F32, &dev)).unwrap();
+        let tensors: std::collections::HashMap<String, Tensor> =
+            varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().detach())).collect();
+        let frozen = BertEncoder::new(&cfg, VarBuilder::from_tensors(tensors, DType::F32, &dev)).unwrap();
+        let ids = Tensor::from_vec((0..20u32).map(|i| (i * 7) % 50).collect::<Vec<_>>(), (2, 10), &dev).unwrap();
+        let mask: Vec<f32> = (0..20).map(|i| if i >= 16 { 0.0 } else { 1.0 }).collect();
+        let mask = Tensor::from_vec(mask, (2, 10), &dev).unwrap();
+        let a = trainable.forward(&ids, &mask, None).unwrap();
+        assert!(a.track_op(), "the trainable encoder takes the path with gradients");
+        let b = frozen.forward(&ids, &mask, None).unwrap();
+        assert!(!b.track_op());
+        assert!(max_abs_diff(&a, &b) < 1e-4, "differs by {}", max_abs_diff(&a, &b));
     }
 
     #[test]

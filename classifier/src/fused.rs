@@ -18,7 +18,7 @@ pub fn applies(x: &Tensor) -> bool {
     x.device().is_cpu() && x.dtype() == DType::F32
 }
 
-fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Result<&'a [f32]> {
+pub(crate) fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Result<&'a [f32]> {
     let data = storage.as_slice::<f32>()?;
     let (start, end) =
         layout.contiguous_offsets().ok_or_else(|| Error::Msg(format!("{op}: input must be contiguous")))?;
@@ -175,6 +175,24 @@ struct LayerNorm {
     eps: f32,
 }
 
+/// The three inputs of a layer-norm kernel as slices, with the row length `d`: rows `x`, a per-column `w`, and
+/// a third input that is per-column (`c_is_rows == false`: the bias) or shaped like `x` (a gradient).
+fn rows_with_params<'a>(
+    op: &str,
+    (xs, xl): (&'a CpuStorage, &Layout),
+    (ws, wl): (&'a CpuStorage, &Layout),
+    (cs, cl): (&'a CpuStorage, &Layout),
+    c_is_rows: bool,
+) -> Result<(usize, &'a [f32], &'a [f32], &'a [f32])> {
+    let d = last_dim(xl, op)?;
+    let (x, w, c) = (f32_slice(xs, xl, op)?, f32_slice(ws, wl, op)?, f32_slice(cs, cl, op)?);
+    let c_len = if c_is_rows { x.len() } else { d };
+    if w.len() != d || c.len() != c_len {
+        return Err(Error::Msg(format!("{op}: inputs of {}, {} and {} for rows of {d}", x.len(), w.len(), c.len())));
+    }
+    Ok((d, x, w, c))
+}
+
 /// Mean and `1 / sqrt(var + eps)` of one row.
 fn row_stats(row: &[f32], eps: f32) -> (f32, f32) {
     let n = row.len() as f32;
@@ -206,11 +224,7 @@ impl CustomOp3 for LayerNorm {
         bs: &CpuStorage,
         bl: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let d = last_dim(xl, self.name())?;
-        let (x, w, b) = (f32_slice(xs, xl, self.name())?, f32_slice(ws, wl, self.name())?, f32_slice(bs, bl, self.name())?);
-        if w.len() != d || b.len() != d {
-            return Err(Error::Msg(format!("layer norm: weight/bias of {}/{} for rows of {d}", w.len(), b.len())));
-        }
+        let (d, x, w, b) = rows_with_params(self.name(), (xs, xl), (ws, wl), (bs, bl), false)?;
         let mut out = vec![0f32; x.len()];
         out.par_chunks_mut(d).zip(x.par_chunks(d)).for_each(|(o, row)| {
             let (mean, inv) = row_stats(row, self.eps);
@@ -261,11 +275,7 @@ impl CustomOp3 for LayerNormGrad {
         gs: &CpuStorage,
         gl: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let d = last_dim(xl, self.name())?;
-        let (x, w, g) = (f32_slice(xs, xl, self.name())?, f32_slice(ws, wl, self.name())?, f32_slice(gs, gl, self.name())?);
-        if w.len() != d || g.len() != x.len() {
-            return Err(Error::Msg("layer norm grad: shapes do not match".into()));
-        }
+        let (d, x, w, g) = rows_with_params(self.name(), (xs, xl), (ws, wl), (gs, gl), true)?;
         let mut out = vec![0f32; 2 * x.len()];
         out.par_chunks_mut(2 * d).zip(x.par_chunks(d).zip(g.par_chunks(d))).for_each(|(o, (row, gr))| {
             let (mean, inv) = row_stats(row, self.eps);
@@ -380,6 +390,14 @@ fn erf(x: f32) -> f32 {
     y.copysign(x)
 }
 
+/// `x <- 0.5 * x * (1 + erf(x / sqrt(2)))` (also the epilogue of [`crate::int8`]'s kernel).
+#[inline(always)]
+pub(crate) fn gelu_erf_in_place(xs: &mut [f32]) {
+    for v in xs {
+        *v = 0.5 * *v * (1.0 + erf(*v * FRAC_1_SQRT_2));
+    }
+}
+
 const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 /// 1 / sqrt(2 pi).
 const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
@@ -396,9 +414,8 @@ impl CustomOp1 for GeluErf {
         let x = f32_slice(xs, xl, self.name())?;
         let mut out = vec![0f32; x.len()];
         out.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(o, xc)| {
-            for (o, &v) in o.iter_mut().zip(xc) {
-                *o = 0.5 * v * (1.0 + erf(v * FRAC_1_SQRT_2));
-            }
+            o.copy_from_slice(xc);
+            gelu_erf_in_place(o);
         });
         Ok((CpuStorage::F32(out), xl.shape().clone()))
     }
@@ -428,6 +445,182 @@ impl CustomOp2 for GeluErfGrad {
                 let cdf = 0.5 * (1.0 + erf(v * FRAC_1_SQRT_2));
                 let pdf = FRAC_1_SQRT_2PI * exp(-0.5 * v * v);
                 o[i] = gc[i] * (cdf + v * pdf);
+            }
+        });
+        Ok((CpuStorage::F32(out), xl.shape().clone()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Inference-only kernels
+//
+// When nothing upstream tracks a gradient (a frozen model: serving, evaluation), attention and the residual
+// layer norm can skip the intermediate tensors a backward pass would need. They have no backward: candle
+// answers `BackwardNotSupported` if one is ever asked for, and the callers in [`crate::bert`] only take them
+// for tensors with `!track_op()`.
+
+/// Multi-head self-attention without the head transposes: `q`, `k`, `v` are the projections `(batch, len,
+/// hidden)` as the dense layers write them, `mask_bias` is `(batch, len)` (0 on tokens, -1e4 on padding), and
+/// the result is the context `(batch, len, hidden)`, heads side by side, ready for the output projection.
+/// Keys whose bias is below -1e3 are skipped: their softmax weight, `exp(-1e4 + score)`, is 0 in f32 anyway.
+pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, mask_bias: &Tensor, heads: usize) -> Result<Tensor> {
+    let mask: Vec<f32> = mask_bias.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
+    q.contiguous()?.apply_op3(&k.contiguous()?, &v.contiguous()?, Attention { heads, mask })
+}
+
+/// Query rows per parallel task of [`Attention`].
+const QUERY_BLOCK: usize = 16;
+
+struct Attention {
+    heads: usize,
+    mask: Vec<f32>,
+}
+
+impl CustomOp3 for Attention {
+    fn name(&self) -> &'static str {
+        "blogbot-attention"
+    }
+
+    fn cpu_fwd(
+        &self,
+        qs: &CpuStorage,
+        ql: &Layout,
+        ks: &CpuStorage,
+        kl: &Layout,
+        vs: &CpuStorage,
+        vl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (b, t, h) = match ql.dims() {
+            &[b, t, h] if t > 0 && self.heads > 0 && h % self.heads == 0 => (b, t, h),
+            d => return Err(Error::Msg(format!("attention: queries {d:?} for {} heads", self.heads))),
+        };
+        if kl.dims() != ql.dims() || vl.dims() != ql.dims() || self.mask.len() != b * t {
+            return Err(Error::Msg(format!(
+                "attention: q {:?}, k {:?}, v {:?} with a mask of {}",
+                ql.dims(),
+                kl.dims(),
+                vl.dims(),
+                self.mask.len()
+            )));
+        }
+        let (q, k, v) = (f32_slice(qs, ql, self.name())?, f32_slice(ks, kl, self.name())?, f32_slice(vs, vl, self.name())?);
+        let (heads, d) = (self.heads, h / self.heads);
+        let scale = 1.0 / (d as f32).sqrt();
+        let mut out = vec![0f32; q.len()];
+        out.par_chunks_mut(t * h).enumerate().for_each(|(item, out)| {
+            let bias = &self.mask[item * t..][..t];
+            let mut keys: Vec<usize> = (0..t).filter(|&j| bias[j] > -1e3).collect();
+            if keys.is_empty() {
+                keys = (0..t).collect(); // all padding: every key weighs the same, as in the plain softmax
+            }
+            let n = keys.len();
+            let key_bias: Vec<f32> = keys.iter().map(|&j| bias[j]).collect();
+            // Per head: the kept keys transposed, (d, n), so a query's scores are d row updates over n lanes;
+            // and the kept values, (n, d).
+            let (kb, vb) = (&k[item * t * h..][..t * h], &v[item * t * h..][..t * h]);
+            let mut kt = vec![0f32; heads * d * n];
+            let mut vv = vec![0f32; heads * n * d];
+            for (jj, &j) in keys.iter().enumerate() {
+                for hd in 0..heads {
+                    let src = &kb[j * h + hd * d..][..d];
+                    for (c, &x) in src.iter().enumerate() {
+                        kt[(hd * d + c) * n + jj] = x;
+                    }
+                    vv[(hd * n + jj) * d..][..d].copy_from_slice(&vb[j * h + hd * d..][..d]);
+                }
+            }
+            out.par_chunks_mut(QUERY_BLOCK * h).enumerate().for_each(|(block, out)| {
+                let mut scores = vec![0f32; n];
+                for (r, o) in out.chunks_exact_mut(h).enumerate() {
+                    let qrow = &q[(item * t + block * QUERY_BLOCK + r) * h..][..h];
+                    for hd in 0..heads {
+                        scores.copy_from_slice(&key_bias);
+                        for (&qc, krow) in qrow[hd * d..][..d].iter().zip(kt[hd * d * n..][..d * n].chunks_exact(n)) {
+                            let qc = qc * scale;
+                            for (s, &kv) in scores.iter_mut().zip(krow) {
+                                *s += qc * kv;
+                            }
+                        }
+                        let top = max(&scores);
+                        scores.iter_mut().for_each(|s| *s = exp(*s - top));
+                        let inv = 1.0 / sum(&scores);
+                        weighted_rows(&scores, &vv[hd * n * d..][..n * d], inv, &mut o[hd * d..][..d]);
+                    }
+                }
+            });
+        });
+        Ok((CpuStorage::F32(out), ql.shape().clone()))
+    }
+}
+
+/// `out = scale * sum_j weights[j] * rows[j]`, rows of `out.len()`; the accumulator stays in registers for
+/// the common head sizes.
+#[inline(always)]
+fn weighted_rows(weights: &[f32], rows: &[f32], scale: f32, out: &mut [f32]) {
+    fn fixed<const D: usize>(weights: &[f32], rows: &[f32], scale: f32, out: &mut [f32]) {
+        let mut acc = [0f32; D];
+        for (&w, row) in weights.iter().zip(rows.chunks_exact(D)) {
+            for c in 0..D {
+                acc[c] += w * row[c];
+            }
+        }
+        for c in 0..D {
+            out[c] = acc[c] * scale;
+        }
+    }
+    match out.len() {
+        32 => fixed::<32>(weights, rows, scale, out),
+        64 => fixed::<64>(weights, rows, scale, out),
+        d => {
+            out.fill(0.0);
+            for (&w, row) in weights.iter().zip(rows.chunks_exact(d)) {
+                for (o, &x) in out.iter_mut().zip(row) {
+                    *o += w * x;
+                }
+            }
+            out.iter_mut().for_each(|o| *o *= scale);
+        }
+    }
+}
+
+/// `layer_norm(x + residual) * weight + bias` over the last dimension, in one pass (inference only).
+pub fn add_layer_norm(x: &Tensor, residual: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Result<Tensor> {
+    let bias: Vec<f32> = bias.to_dtype(DType::F32)?.to_vec1()?;
+    x.contiguous()?.apply_op3(&residual.contiguous()?, weight, AddLayerNorm { eps: eps as f32, bias })
+}
+
+struct AddLayerNorm {
+    eps: f32,
+    bias: Vec<f32>,
+}
+
+impl CustomOp3 for AddLayerNorm {
+    fn name(&self) -> &'static str {
+        "blogbot-add-layer-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        rs: &CpuStorage,
+        rl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (d, x, w, res) = rows_with_params(self.name(), (xs, xl), (ws, wl), (rs, rl), true)?;
+        if self.bias.len() != d {
+            return Err(Error::Msg(format!("{}: bias of {} for rows of {d}", self.name(), self.bias.len())));
+        }
+        let b = &self.bias;
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(d).zip(x.par_chunks(d).zip(res.par_chunks(d))).for_each(|(o, (xr, rr))| {
+            for i in 0..d {
+                o[i] = xr[i] + rr[i];
+            }
+            let (mean, inv) = row_stats(o, self.eps);
+            for i in 0..d {
+                o[i] = (o[i] - mean) * inv * w[i] + b[i];
             }
         });
         Ok((CpuStorage::F32(out), xl.shape().clone()))
@@ -541,5 +734,43 @@ mod tests {
         let gf = (fused * &target).unwrap().sum_all().unwrap().backward().unwrap();
         let gr = (reference * &target).unwrap().sum_all().unwrap().backward().unwrap();
         assert!(max_abs_diff(gf.get(&x).unwrap(), gr.get(&x).unwrap()) < 1e-5);
+    }
+
+    #[test]
+    fn attention_matches_composed_heads_and_skips_padding() {
+        let (b, t, heads, d) = (2, 9, 3, 32);
+        let h = heads * d;
+        let (q, k, v) = (randn(&[b, t, h], 21), randn(&[b, t, h], 22), randn(&[b, t, h], 23));
+        let q = (q * 0.3).unwrap();
+        // The second item has three padding positions at the end.
+        let mask = Tensor::from_vec(
+            (0..b * t).map(|i| if i / t == 1 && i % t >= t - 3 { -1e4f32 } else { 0.0 }).collect::<Vec<_>>(),
+            (b, t),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let got = attention(&q, &k, &v, &mask, heads).unwrap();
+        let split = |x: &Tensor| x.reshape((b, t, heads, d)).unwrap().transpose(1, 2).unwrap().contiguous().unwrap();
+        let (qh, kh, vh) = (split(&q), split(&k), split(&v));
+        let scores = qh.matmul(&kh.t().unwrap()).unwrap();
+        let probs = masked_softmax(&scores, &mask, 1.0 / (d as f64).sqrt()).unwrap();
+        let want = probs.matmul(&vh).unwrap().transpose(1, 2).unwrap().reshape((b, t, h)).unwrap();
+        assert!(max_abs_diff(&got, &want) < 1e-5, "differs by {}", max_abs_diff(&got, &want));
+        // Any head size, not only the register-blocked ones.
+        let odd = attention(&q.narrow(2, 0, 30).unwrap(), &k.narrow(2, 0, 30).unwrap(), &v.narrow(2, 0, 30).unwrap(), &mask, 2);
+        assert_eq!(odd.unwrap().dims(), &[b, t, 30]);
+        // No backward: asking for one is an error, not silently frozen weights.
+        let qv = Var::from_tensor(&q).unwrap();
+        let y = attention(&qv, &k, &v, &mask, heads).unwrap();
+        assert!(y.sum_all().unwrap().backward().is_err());
+    }
+
+    #[test]
+    fn add_layer_norm_matches_add_then_layer_norm() {
+        let (x, r) = (randn(&[3, 5, 16], 31), randn(&[3, 5, 16], 32));
+        let (w, b) = (randn(&[16], 33), randn(&[16], 34));
+        let got = add_layer_norm(&x, &r, &w, &b, 1e-12).unwrap();
+        let want = layer_norm(&(&x + &r).unwrap(), &w, &b, 1e-12).unwrap();
+        assert!(max_abs_diff(&got, &want) < 1e-5);
     }
 }

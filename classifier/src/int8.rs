@@ -11,7 +11,7 @@
 //! input size is a multiple of 4 and its output size a multiple of 64). The model's metrics are computed
 //! through the same path they are served with (see [`crate::model::PiiModel::quantize_int8`]).
 
-use candle_core::{Device, Error, Result, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Error, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 /// Output columns per kernel call: four 16-lane int32 accumulators per row.
@@ -92,15 +92,31 @@ impl QuantLinear {
         Ok(Self { n, k, packed, scales, offsets, bias })
     }
 
-    /// `x` `(..., k)` f32 on the CPU -> `(..., n)`.
+    /// `x` `(..., k)` f32 on the CPU -> `(..., n)`. Inference only: an input that tracks a gradient is refused.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (n, k) = (self.n, self.k);
-        let mut dims = x.dims().to_vec();
-        if dims.last() != Some(&k) {
-            return Err(Error::Msg(format!("int8 linear: input {dims:?} for {k} inputs")));
+        self.check(x)?;
+        x.contiguous()?.apply_op1_no_bwd(&Int8Op { layer: self, gelu: false })
+    }
+
+    /// `gelu_erf(forward(x))`, the GELU applied to each block of outputs while it is still in cache.
+    pub fn forward_gelu(&self, x: &Tensor) -> Result<Tensor> {
+        self.check(x)?;
+        x.contiguous()?.apply_op1_no_bwd(&Int8Op { layer: self, gelu: true })
+    }
+
+    fn check(&self, x: &Tensor) -> Result<()> {
+        if x.dims().last() != Some(&self.k) {
+            return Err(Error::Msg(format!("int8 linear: input {:?} for {} inputs", x.dims(), self.k)));
         }
-        let x = x.contiguous()?.flatten_all()?;
-        let x = x.to_vec1::<f32>()?;
+        if x.track_op() {
+            return Err(Error::Msg("int8 linear: inference only, the input tracks a gradient".into()));
+        }
+        Ok(())
+    }
+
+    /// The layer on `m` rows of `x` (`k` each) into `out` (`n` each), GELU applied when `gelu`.
+    fn run(&self, x: &[f32], out: &mut [f32], gelu: bool) {
+        let (n, k) = (self.n, self.k);
         let m = x.len() / k;
         // u8 rows with a +128 offset, and each row's scale.
         let mut a = vec![0u8; m * k];
@@ -116,7 +132,6 @@ impl QuantLinear {
             }
             *s = scale;
         });
-        let mut out = vec![0f32; m * n];
         out.par_chunks_mut(TASK_ROWS * n).enumerate().for_each(|(t, out)| {
             let row0 = t * TASK_ROWS;
             let rows = out.len() / n;
@@ -125,41 +140,61 @@ impl QuantLinear {
                 let take = (rows - r).min(ROWS);
                 let a_rows = &a[(row0 + r) * k..(row0 + r + take) * k];
                 let s_rows = &a_scales[row0 + r..row0 + r + take];
-                self.rows(a_rows, s_rows, &mut out[r * n..(r + take) * n]);
+                self.rows(a_rows, s_rows, &mut out[r * n..(r + take) * n], gelu);
                 r += take;
             }
         });
-        *dims.last_mut().expect("checked") = n;
-        Tensor::from_vec(out, dims, &Device::Cpu)
     }
 
     /// Up to [`ROWS`] rows of `a` (u8, `k` each) into `out` (`n` each).
-    fn rows(&self, a: &[u8], a_scales: &[f32], out: &mut [f32]) {
+    fn rows(&self, a: &[u8], a_scales: &[f32], out: &mut [f32], gelu: bool) {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `supported` checked AVX-512 F + VNNI at construction; the kernel reads `a` within its rows
         // (k bytes each, k a multiple of 4), `packed` within the column block, and writes `out` within its rows.
         unsafe {
             match a_scales.len() {
-                6 => kernel::<6>(self, a, a_scales, out),
-                5 => kernel::<5>(self, a, a_scales, out),
-                4 => kernel::<4>(self, a, a_scales, out),
-                3 => kernel::<3>(self, a, a_scales, out),
-                2 => kernel::<2>(self, a, a_scales, out),
-                1 => kernel::<1>(self, a, a_scales, out),
+                6 => kernel::<6>(self, a, a_scales, out, gelu),
+                5 => kernel::<5>(self, a, a_scales, out, gelu),
+                4 => kernel::<4>(self, a, a_scales, out, gelu),
+                3 => kernel::<3>(self, a, a_scales, out, gelu),
+                2 => kernel::<2>(self, a, a_scales, out, gelu),
+                1 => kernel::<1>(self, a, a_scales, out, gelu),
                 _ => unreachable!("at most ROWS rows"),
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            let _ = (a, a_scales, out);
+            let _ = (a, a_scales, out, gelu);
             unreachable!("QuantLinear::new refuses non-x86_64 CPUs");
         }
     }
 }
 
+/// [`QuantLinear`] as a candle op, with or without the GELU epilogue.
+struct Int8Op<'a> {
+    layer: &'a QuantLinear,
+    gelu: bool,
+}
+
+impl CustomOp1 for Int8Op<'_> {
+    fn name(&self) -> &'static str {
+        "blogbot-int8-linear"
+    }
+
+    fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (k, n) = (self.layer.k, self.layer.n);
+        let x = crate::fused::f32_slice(xs, xl, self.name())?;
+        let mut out = vec![0f32; x.len() / k * n];
+        self.layer.run(x, &mut out, self.gelu);
+        let mut dims = xl.dims().to_vec();
+        *dims.last_mut().expect("forward checked the last dimension") = n;
+        Ok((CpuStorage::F32(out), Shape::from(dims)))
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vnni")]
-unsafe fn kernel<const R: usize>(q: &QuantLinear, a: &[u8], a_scales: &[f32], out: &mut [f32]) {
+unsafe fn kernel<const R: usize>(q: &QuantLinear, a: &[u8], a_scales: &[f32], out: &mut [f32], gelu: bool) {
     use std::arch::x86_64::*;
     let (n, k) = (q.n, q.k);
     let k4 = k / 4;
@@ -192,12 +227,18 @@ unsafe fn kernel<const R: usize>(q: &QuantLinear, a: &[u8], a_scales: &[f32], ou
                 _mm512_storeu_ps(out.as_mut_ptr().add(r * n + col), y);
             }
         }
+        if gelu {
+            for r in 0..R {
+                crate::fused::gelu_erf_in_place(&mut out[r * n + block * COLS..][..COLS]);
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candle_core::Device;
 
     #[test]
     fn int8_linear_is_close_to_f32() {
@@ -218,5 +259,13 @@ mod tests {
         // Two 8-bit roundings over 40 products: about 1% of the output range.
         assert!(err < 0.02 * scale, "max error {err} for outputs up to {scale}");
         assert!(QuantLinear::new(&w.narrow(0, 0, 100).unwrap(), &b.narrow(0, 0, 100).unwrap()).is_err());
+        // The GELU epilogue equals GELU after the layer.
+        let fused = q.forward_gelu(&x).unwrap();
+        let after = crate::fused::gelu_erf(&q.forward(&x).unwrap()).unwrap();
+        let diff = (&fused - &after).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff < 1e-6, "epilogue differs by {diff}");
+        // A gradient-tracking input is refused rather than silently cut from the graph.
+        let xv = candle_core::Var::from_tensor(&x).unwrap();
+        assert!(q.forward(&xv).is_err());
     }
 }

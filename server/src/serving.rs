@@ -20,6 +20,8 @@ pub struct ModelMeta {
     pub dataset_id: String,
     /// Headline test metrics: binary F1/precision/recall, span F1, threshold.
     pub metrics: Value,
+    /// Arithmetic of the encoder's dense layers as served: `int8` or `f32` (see `--int8`).
+    pub precision: &'static str,
 }
 
 /// A model in service.

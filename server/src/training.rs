@@ -93,8 +93,10 @@ impl Trainer {
             .map_err(|e| format!("loading {}: {e}", path.display()))
     }
 
-    pub fn meta(row: &ModelRow) -> ModelMeta {
+    /// What answers say about `row` served by `classifier`.
+    pub fn meta(row: &ModelRow, classifier: &Classifier) -> ModelMeta {
         ModelMeta {
+            precision: if classifier.is_int8() { "int8" } else { "f32" },
             id: row.id.clone(),
             version: row.version,
             created_at: row.created_at.clone(),
@@ -108,7 +110,7 @@ impl Trainer {
         let Some(id) = self.db.alias(CHAMPION).map_err(|e| e.to_string())? else { return Ok(None) };
         let row = self.db.model(&id).map_err(|e| e.to_string())?.ok_or(format!("champion `{id}` is not registered"))?;
         let classifier = self.load(Path::new(&row.path))?;
-        let meta = Self::meta(&row);
+        let meta = Self::meta(&row, &classifier);
         self.service.swap(Served { classifier: Arc::new(classifier), meta: meta.clone() });
         Ok(Some(meta))
     }
@@ -168,7 +170,8 @@ impl Trainer {
             self.db
                 .set_alias_with_decision(CHAMPION, &model_id, "promoted", champion.as_deref(), &reason)
                 .map_err(|e| e.to_string())?;
-            self.service.swap(Served { classifier: Arc::new(classifier), meta: Self::meta(&row) });
+            let meta = Self::meta(&row, &classifier);
+            self.service.swap(Served { classifier: Arc::new(classifier), meta });
         } else {
             self.db.record_decision("rejected", &model_id, champion.as_deref(), &reason).map_err(|e| e.to_string())?;
         }
@@ -183,7 +186,7 @@ impl Trainer {
         let classifier = self.load(Path::new(&row.path))?;
         let previous = self.db.alias(CHAMPION).map_err(|e| e.to_string())?;
         self.db.set_alias_with_decision(CHAMPION, model_id, kind, previous.as_deref(), reason).map_err(|e| e.to_string())?;
-        let meta = Self::meta(&row);
+        let meta = Self::meta(&row, &classifier);
         self.service.swap(Served { classifier: Arc::new(classifier), meta: meta.clone() });
         Ok(meta)
     }
