@@ -258,9 +258,7 @@ impl Linear {
         self.int8 = Some(Arc::new(QuantLinear::new(&self.weight, &self.bias)?));
         Ok(true)
     }
-}
 
-impl Linear {
     /// `act(self.forward(x))`; an int8 layer applies GELU in its kernel's epilogue.
     fn forward_act(&self, x: &Tensor, act: Activation) -> candle_core::Result<Tensor> {
         match &self.int8 {
