@@ -2,7 +2,7 @@
 # Server-level benchmark (not a test): time from start to `/ready` with weights on local disk, then `/classify`
 # throughput, p50/p99 latency and RSS (LLM and classifier both loaded) at 1, 16 and 64 concurrent clients
 # sending whole posts of data/sample-posts, through server/tests/load.rs (a real champion trained first on a
-# small template dataset; classify-only mode). Writes bench/results/<date>-server-cpu-<N>core.txt.
+# small template dataset; classify-only mode). Writes bench/results/<date>-server-cpu-<vendor>-<N>core.txt.
 # Usage: scripts/bench-server.sh   (env: BENCH_SECS per client count, default 30; BENCH_CLIENTS, default "1 16 64")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +39,7 @@ for c in $clients; do
   lines+=("$(grep -o 'load: .*' <<<"$out")")
 done
 mkdir -p bench/results
-file=bench/results/$(date -u +%F)-server-cpu-$(nproc)core.txt
+cpu_kind=$(lscpu | sed -n 's/^Model name: *//p' | sed 's/([A-Za-z]*)//g' | awk '{print tolower($1 "-" $2)}')
+file=bench/results/$(date -u +%F)-server-cpu-$cpu_kind-$(nproc)core.txt
 printf '%s\n' "${lines[@]}" | tee "$file"
 echo "written: $file" >&2

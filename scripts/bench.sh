@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark suite (not a test): blogbot next to its references in one run, same weights, same thread count,
 # medians of BENCH_RUNS runs (default 3), printed as a table (workload | blogbot | reference | ratio) and written
-# to bench/results/<date>-bench-<host kind>.{json,txt} (e.g. cpu-2core, or cpu-2core-1thread with BENCH_THREADS=1)
+# to bench/results/<date>-bench-<host kind>.{json,txt} (e.g. cpu-amd-epyc-2core, or
+# cpu-amd-epyc-2core-1thread with BENCH_THREADS=1)
 # with the machine, its load and the commit.
 #   - LLM prefill and decode tok/s: `blogbot-server bench-llm` (mistral.rs) vs llama.cpp through
 #     llama-cpp-python (bench/llama_cpp_llm.py), SmolLM2-135M Q8_0 GGUF, bench/prompt.txt, 64 greedy tokens.
-#   - Classifier posts/s at 1, 8 and 32 posts per call, as served (int8 dense layers on AVX-512 VNNI CPUs) and in
+#   - Classifier posts/s at 1, 8 and 32 posts per call, as served (int8 dense layers on AVX2 / AVX-512 VNNI CPUs) and in
 #     f32, on BENCH_POSTS (default 30, spread over the file order;
 #     0 = all 90) real posts of data/sample-posts in 128-token windows (stride 32, the bootstrap model's), and
 #     training examples/s at batch 16 x 128: candle (classifier/examples/bench.rs) vs PyTorch + transformers
@@ -44,7 +45,7 @@ figures llm_blogbot "$bin/blogbot-server" --threads "$threads" bench-llm --promp
 if has llama_cpp; then
   figures llm_reference "$py" bench/llama_cpp_llm.py "$gguf" bench/prompt.txt "$threads" 64 "$runs"
 fi
-# As served (int8 dense layers where the CPU has AVX-512 VNNI, f32 elsewhere), then f32 throughout.
+# As served (int8 dense layers where the CPU has AVX2 or AVX-512 VNNI, f32 elsewhere), then f32 throughout.
 figures classifier_blogbot "$bin/examples/bench" --posts data/sample-posts --limit "$posts" --max-len 128 \
   --stride 32 --runs "$runs" --int8 1
 figures classifier_f32 "$bin/examples/bench" --posts data/sample-posts --limit "$posts" --max-len 128 \
@@ -94,7 +95,9 @@ load_after = " ".join(open("/proc/loadavg").read().split()[:3])
 loaded = float(load_before.split()[0]) >= 0.5
 machine = {"nproc": nproc, "cpu": cpu, "load_avg_before": load_before, "load_avg_after": load_after}
 date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-host_kind = f"cpu-{nproc}core" + ("" if int(threads) == nproc else f"-{threads}thread")
+# The CPU's first two words (e.g. amd-epyc, intel-xeon) keep runs on different machines of a day apart.
+cpu_kind = "-".join("".join(c for c in w.lower() if c.isalnum()) for w in cpu.replace("(R)", "").split()[:2])
+host_kind = f"cpu-{cpu_kind}-{nproc}core" + ("" if int(threads) == nproc else f"-{threads}thread")
 
 def fmt(v, suffix=""):
     return "n/a" if v is None else f"{v:.{0 if v >= 100 else 1 if v >= 10 else 2}f}{suffix}"

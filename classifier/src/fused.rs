@@ -542,7 +542,7 @@ fn group_scores<const R: usize>(qs: [&[f32]; R], kt: &[f32], n_pad: usize, scale
 
 /// `a * b + c`, as one FMA instruction where the build has FMA (`f32::mul_add` is a slow libm call elsewhere).
 #[inline(always)]
-fn fmadd(a: f32, b: f32, c: f32) -> f32 {
+pub(crate) fn fmadd(a: f32, b: f32, c: f32) -> f32 {
     #[cfg(target_feature = "fma")]
     {
         a.mul_add(b, c)

@@ -96,8 +96,9 @@ impl Classifier {
         self
     }
 
-    /// Runs the encoder's dense layers in int8 (see [`crate::int8`]) when `on` and the CPU has AVX-512 VNNI; a
-    /// trainable model is first frozen (int8 has no gradients). Anything else is left as is.
+    /// Runs the encoder's dense layers in int8 (see [`crate::int8`]) when `on` and the CPU has an int8 kernel
+    /// (AVX-512 VNNI or AVX2); a trainable model is first frozen (int8 has no gradients). Anything else is left
+    /// as is.
     pub fn with_int8(mut self, on: bool) -> Result<Self> {
         if on && QuantLinear::cpu_supported() && self.model.device().is_cpu() {
             if self.model.is_trainable() {

@@ -195,7 +195,7 @@ impl PiiModel {
     }
 
     /// Switches the encoder's dense layers to int8 matmuls for inference (see [`crate::int8`]); a no-op for a
-    /// trainable model, on other devices, or on CPUs without AVX-512 VNNI. Returns how many layers switched.
+    /// trainable model, on other devices, or on CPUs without AVX2 (or VNNI). Returns how many layers switched.
     pub fn quantize_int8(&mut self) -> Result<usize> {
         if self.is_trainable() {
             return Ok(0);

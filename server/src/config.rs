@@ -38,10 +38,10 @@ pub struct Common {
     /// (README, "Against Presidio"); `--rules-union false` serves the model's own spans.
     #[arg(long, env = "BLOGBOT_RULES_UNION", global = true, default_value_t = true, action = clap::ArgAction::Set)]
     pub rules_union: bool,
-    /// Run the classifier's dense layers in int8 (AVX-512 VNNI CPUs; ignored elsewhere) for serving and for the
-    /// evaluation that decides promotion, so stored metrics describe what is served. On by default: on a
-    /// trained model it gave the same test F1 as f32 and 1.5x its speed (README, "Classifier speed work");
-    /// `--int8 false` serves f32.
+    /// Run the classifier's dense layers in int8 (x86-64 CPUs with AVX-512 VNNI or AVX2; ignored elsewhere)
+    /// for serving and for the evaluation that decides promotion, so stored metrics describe what is served. On
+    /// by default: on a trained model it gave the same test F1 as f32 and 1.7-2x its speed (README, "Classifier
+    /// speed work"); `--int8 false` serves f32.
     #[arg(long, env = "BLOGBOT_INT8", global = true, default_value_t = true, action = clap::ArgAction::Set)]
     pub int8: bool,
     /// Log as JSON lines instead of text.

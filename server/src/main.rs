@@ -13,6 +13,9 @@ fn init_tracing(json: bool) {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Before any thread exists: one malloc arena that keeps freed memory, so tensor buffers are reused rather
+    // than page-faulted back in on every request (classifier `alloc.rs`); training jobs give it back when done.
+    blogbot_classifier::tune_allocator();
     let args = Args::parse();
     if args.common.threads > 0 {
         // candle's CPU kernels size their pools from this; set before any pool exists.

@@ -66,7 +66,7 @@ fn train_classify_reject_promote_and_rollback() {
     assert_eq!(c["model"]["id"], good.as_str());
     assert_eq!(c["model"]["version"], 2);
     assert!(c["model"]["metrics"]["f1"].is_number());
-    // int8 is the default wherever the CPU has the kernel (AVX-512 VNNI); elsewhere the same model serves in f32.
+    // int8 is the default wherever the CPU has the kernel (AVX-512 VNNI or AVX2); elsewhere the same model serves in f32.
     let precision = if blogbot_classifier::int8::QuantLinear::cpu_supported() { "int8" } else { "f32" };
     assert_eq!(c["model"]["precision"], precision, "{c}");
     let pii = &c["results"][0];
