@@ -21,14 +21,6 @@ fn main() -> anyhow::Result<()> {
         // candle's CPU kernels size their pools from this; set before any pool exists.
         std::env::set_var("RAYON_NUM_THREADS", args.common.threads.to_string());
     }
-    if std::env::var_os("CANDLE_DEQUANTIZE_ALL").is_none() && std::env::var_os("CANDLE_DEQUANTIZE_ALL_F16").is_none() {
-        // candle runs quantized prefill row by row; f16 weights make prefill ~2x and keep decode as fast
-        // (README, "Measured figures"). Read by candle when the GGUF is loaded; set BLOGBOT_KEEP_QUANTIZED=1 to
-        // keep the GGUF's own quantization.
-        if std::env::var_os("BLOGBOT_KEEP_QUANTIZED").is_none() {
-            std::env::set_var("CANDLE_DEQUANTIZE_ALL_F16", "1");
-        }
-    }
     init_tracing(args.common.log_json);
     let rt = actix_web::rt::System::new();
     let common = args.common;

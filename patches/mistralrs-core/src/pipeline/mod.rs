@@ -428,6 +428,30 @@ pub(crate) struct FileListCache {
     files: Vec<String>,
 }
 
+/// Asserts that a value may cross to another thread; see [`run_in_cpu_pool`].
+struct AssertSend<T>(T);
+// SAFETY: only built by `run_in_cpu_pool`, whose caller blocks until the value has come back.
+unsafe impl<T> Send for AssertSend<T> {}
+
+/// blogbot patch (`patches/README.md`): runs `f` on a worker of rayon's global pool and waits for it.
+///
+/// candle's CPU kernels parallelise each op with rayon. Called from the engine thread, which is not a rayon
+/// worker, each op (several hundred a decoded token) is handed to the pool and the engine thread sleeps until it
+/// is done: futex wake-ups and yields took ~15% of a CPU decode. From a worker, the ops run in place and the
+/// other workers steal from it. The engine thread blocks for the whole call, so what `f` borrows is not used
+/// meanwhile, and what it moves (model inputs: tensors and metadata) is not tied to the engine thread.
+fn run_in_cpu_pool<R>(f: impl FnOnce() -> R) -> R {
+    if rayon::current_thread_index().is_some() {
+        return f();
+    }
+    let job = AssertSend(f);
+    let out = rayon::scope(move |_| {
+        let job = job;
+        AssertSend((job.0)())
+    });
+    out.0
+}
+
 #[async_trait::async_trait]
 pub trait Pipeline:
     Send
@@ -503,7 +527,12 @@ pub trait Pipeline:
                     }
 
                     let start = Instant::now();
-                    let raw_logits = self.forward_inputs(inputs, return_raw_logits)?;
+                    // blogbot patch: on a CPU, the forward pass runs as one job of rayon's pool.
+                    let raw_logits = if self.device().is_cpu() {
+                        run_in_cpu_pool(|| self.forward_inputs(inputs, return_raw_logits))?
+                    } else {
+                        self.forward_inputs(inputs, return_raw_logits)?
+                    };
                     let end = Instant::now();
                     exec_duration += end.duration_since(start);
 
@@ -739,7 +768,12 @@ pub trait Pipeline:
                     } = inputs.map_err(candle_core::Error::msg)?;
 
                     let start = Instant::now();
-                    let raw_logits = self.forward_inputs(inputs, return_raw_logits)?;
+                    // blogbot patch: on a CPU, the forward pass runs as one job of rayon's pool.
+                    let raw_logits = if self.device().is_cpu() {
+                        run_in_cpu_pool(|| self.forward_inputs(inputs, return_raw_logits))?
+                    } else {
+                        self.forward_inputs(inputs, return_raw_logits)?
+                    };
                     let end = Instant::now();
                     exec_duration += end.duration_since(start);
 

@@ -123,6 +123,11 @@ fn determine_auto_dtype_all(devices: &[&Device]) -> candle_core::Result<DType> {
     return Ok(DType::BF16);
     #[cfg(not(feature = "accelerate"))]
     {
+        // blogbot patch: f32 on CPUs. candle has no half-precision arithmetic there, so bf16 activations cost a
+        // conversion in every element-wise op and around every quantized matmul (which computes in f32).
+        if devices.iter().all(|d| d.is_cpu()) {
+            return Ok(DType::F32);
+        }
         let dev_dtypes = get_dtypes();
         for dtype in get_dtypes_non_cuda()
             .iter()

@@ -1,5 +1,6 @@
 #[cfg(not(feature = "cuda"))]
 mod cpu;
+pub mod cpu_q8_0;
 #[cfg(feature = "cuda")]
 mod cuda;
 #[cfg(feature = "cuda")]
@@ -58,7 +59,15 @@ impl QuantMethod for GgufMatMul {
     }
 
     fn forward(&self, a: &Tensor) -> Result<Tensor> {
-        let x = self.w.forward(a)?;
+        // blogbot patch: several rows (prefill) of Q8_0 weights on an AVX2 CPU take the blocked product.
+        let blocked = match &self.w {
+            QMatMul::QTensor(q) => cpu_q8_0::forward(q, a)?,
+            _ => None,
+        };
+        let x = match blocked {
+            Some(x) => x,
+            None => self.w.forward(a)?,
+        };
         if let Some(ref b) = self.b {
             x.broadcast_add(b)
         } else {

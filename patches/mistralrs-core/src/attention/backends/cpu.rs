@@ -56,6 +56,7 @@ unsafe fn set_thread_affinity() {
 
 /// Rayon pool used by the flash‑attention CPU kernels, with a per‑thread
 /// start handler that applies our affinity hint exactly once.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
 static FLASH_ATTN_POOL: LazyLock<ThreadPool> = LazyLock::new(|| {
     rayon::ThreadPoolBuilder::new()
         .start_handler(|_| unsafe {
@@ -65,27 +66,43 @@ static FLASH_ATTN_POOL: LazyLock<ThreadPool> = LazyLock::new(|| {
         .expect("Failed to build custom Rayon thread‑pool for flash‑attention")
 });
 
-const DOT_CHUNK: usize = 4;
-
 /// Size (in KV positions) processed by each inner‑tile job.
 const TILE_KV: usize = 16;
 
-/// Unrolled dot‑product that works purely in `f32`.
+/// Dot product in `f32`.
+///
+/// blogbot patch (`patches/README.md`): eight independent partial sums, so that LLVM vectorises the loop; the
+/// upstream version adds each group of four products to one running sum, a serial chain of scalar adds.
 #[inline]
 fn vec_dot_f32<T: UpcastF32 + Copy>(a: &[T], b: &[T]) -> f32 {
-    let mut sum = 0f32;
-    let chunks = a.len() / DOT_CHUNK;
-    for i in 0..chunks {
-        let i_chunk = i * DOT_CHUNK;
-        sum += a[i_chunk].to_f32() * b[i_chunk].to_f32()
-            + a[i_chunk + 1].to_f32() * b[i_chunk + 1].to_f32()
-            + a[i_chunk + 2].to_f32() * b[i_chunk + 2].to_f32()
-            + a[i_chunk + 3].to_f32() * b[i_chunk + 3].to_f32();
+    const LANES: usize = 8;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f32; LANES];
+    let mut xs = a.chunks_exact(LANES);
+    let mut ys = b.chunks_exact(LANES);
+    for (x, y) in (&mut xs).zip(&mut ys) {
+        for l in 0..LANES {
+            acc[l] += x[l].to_f32() * y[l].to_f32();
+        }
     }
-    for i in (chunks * DOT_CHUNK)..a.len() {
-        sum += a[i].to_f32() * b[i].to_f32();
+    let tail: f32 = xs.remainder().iter().zip(ys.remainder()).map(|(x, y)| x.to_f32() * y.to_f32()).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Runs `f` in the flash-attention pool on macOS (where that pool raises its threads' QoS), and directly
+/// elsewhere, where rayon's global pool serves: blogbot patch, so that a CPU process does not hold a second pool
+/// of worker threads competing for the same cores, nor hand each attention call over to it.
+#[inline]
+fn in_attention_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    #[cfg(target_os = "macos")]
+    {
+        FLASH_ATTN_POOL.install(f)
     }
-    sum
+    #[cfg(not(target_os = "macos"))]
+    {
+        f()
+    }
 }
 
 #[inline]
@@ -431,7 +448,7 @@ where
         _ => None,
     };
 
-    FLASH_ATTN_POOL.install(|| {
+    in_attention_pool(|| {
         (0..kv_tiles).into_par_iter().for_each(|tile_idx| {
             let start = tile_idx * TILE_KV;
             let end = (start + TILE_KV).min(kv_len);
@@ -511,8 +528,9 @@ where
 
                         // -------- add V ----------
                         let v_base = b_i * vstride[0] + kv_pos * vstride[1] + v_head * vstride[2];
-                        for d_i in 0..dv {
-                            vkq[d_i] += v_data[v_base + d_i].to_f32() * vs;
+                        // blogbot patch: zipped slices, so the loop has no bounds checks and vectorises.
+                        for (acc, v) in vkq.iter_mut().zip(&v_data[v_base..v_base + dv]) {
+                            *acc += v.to_f32() * vs;
                         }
 
                         s = s * ms + vs;
@@ -615,7 +633,7 @@ where
         _ => None,
     };
 
-    FLASH_ATTN_POOL.install(|| {
+    in_attention_pool(|| {
         out.par_chunks_mut(dv)
             .with_min_len(64)
             .enumerate()
@@ -702,8 +720,9 @@ where
 
                     // V row (strided) as f32
                     let v_base = b_i * vstride[0] + kv_pos * vstride[1] + v_head * vstride[2];
-                    for d_i in 0..dv {
-                        vkq[d_i] += v_data[v_base + d_i].to_f32() * vs;
+                    // blogbot patch: zipped slices, so the loop has no bounds checks and vectorises.
+                    for (acc, v) in vkq.iter_mut().zip(&v_data[v_base..v_base + dv]) {
+                        *acc += v.to_f32() * vs;
                     }
 
                     s = s * ms + vs;
