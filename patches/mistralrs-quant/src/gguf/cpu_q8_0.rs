@@ -8,13 +8,20 @@
 //! |a| and sign(a)*w), so results match candle's to f32 rounding.
 
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{DType, Device, Result, Storage, Tensor};
-use half::f16;
-use rayon::prelude::*;
+use candle_core::{DType, Result, Tensor};
+#[cfg(target_arch = "x86_64")]
+use {
+    candle_core::{Device, Storage},
+    half::f16,
+    rayon::prelude::*,
+};
 
+#[cfg(target_arch = "x86_64")]
 const QK: usize = 32;
+#[cfg(target_arch = "x86_64")]
 /// Bytes of one Q8_0 block: an f16 scale, then 32 signed bytes.
 const BLOCK: usize = 34;
+#[cfg(target_arch = "x86_64")]
 /// Weight rows per parallel task and cache panel (48 x 576 columns of Q8_0 is ~29 KB).
 const PANEL: usize = 48;
 
@@ -30,12 +37,14 @@ pub fn supported() -> bool {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
 /// Inputs quantized to Q8_0: `m` rows of `k` signed bytes, and one scale per row and block.
 struct Quantized {
     qs: Vec<i8>,
     scales: Vec<f32>,
 }
 
+#[cfg(target_arch = "x86_64")]
 /// Quantize each row as candle's `BlockQ8_0::from_float` does: scale amax/127 stored as f16, values rounded.
 fn quantize(lhs: &[f32], m: usize, k: usize) -> Quantized {
     let kb = k / QK;
@@ -63,6 +72,19 @@ pub fn forward(w: &QTensor, x: &Tensor) -> Result<Option<Tensor>> {
     if !x.device().is_cpu() || x.dtype() != DType::F32 || w.dtype() != GgmlDType::Q8_0 || !supported() {
         return Ok(None);
     }
+    #[cfg(target_arch = "x86_64")]
+    {
+        blocked(w, x)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        Ok(None)
+    }
+}
+
+/// [`forward`] past its device and type checks, on x86-64 (the only target with a kernel).
+#[cfg(target_arch = "x86_64")]
+fn blocked(w: &QTensor, x: &Tensor) -> Result<Option<Tensor>> {
     let (n, k) = w.shape().dims2()?;
     let dims = x.dims();
     let m = x.elem_count() / k.max(1);
@@ -81,6 +103,7 @@ pub fn forward(w: &QTensor, x: &Tensor) -> Result<Option<Tensor>> {
     Tensor::from_vec(dst, out_dims, &Device::Cpu).map(Some)
 }
 
+#[cfg(target_arch = "x86_64")]
 /// `dst[m x n] = lhs[m x k] . w[n x k]^T`, where `w` holds `n` rows of `k / 32` Q8_0 blocks.
 /// The caller checks [`supported`] and that `k` is a multiple of 32.
 fn matmul(m: usize, k: usize, n: usize, lhs: &[f32], w: &[u8], dst: &mut [f32]) {
