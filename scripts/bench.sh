@@ -12,7 +12,8 @@
 #     training examples/s at batch 16 x 128: candle (classifier/examples/bench.rs) vs PyTorch + transformers
 #     (bench/torch_classifier.py), MiniLM weights/encoder.
 # The references come from scripts/setup-bench.sh (bench/.venv); without them the reference column says n/a.
-# Usage: scripts/bench.sh   (env: BENCH_RUNS, BENCH_POSTS, BENCH_THREADS (default: nproc)); ~12 minutes on 2 cores.
+# Usage: scripts/bench.sh   (env: BENCH_RUNS, BENCH_POSTS, BENCH_THREADS (default: nproc), BENCH_BUILD); ~12 minutes
+# on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${BENCH_RUNS:-3}
@@ -35,7 +36,11 @@ figures() {
 has() { [ -x "$py" ] && "$py" -c "import $1" 2>/dev/null; }
 
 scripts/fetch-weights.sh >/dev/null
-cargo build --release -q -p blogbot-server
+# BENCH_BUILD=0 takes the binaries already built (e.g. by `cargo test --release --workspace`, whose feature set
+# differs from `-p blogbot-server`'s, so that switching between the two rebuilds mistral.rs).
+if [ "${BENCH_BUILD:-1}" != 0 ]; then
+  cargo build --release -q -p blogbot-server
+fi
 cargo build --release -q -p blogbot-classifier --example bench
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -64,8 +64,8 @@ pub use fp8::FP8Linear;
 pub use gemv::gemv;
 pub use gemv::{should_use_gemv, GEMV_CONTROLLER};
 pub use gguf::GgufMatMul;
-/// blogbot patch: the blocked CPU Q8_0 product, public so that it can be tested against candle's.
-pub use gguf::cpu_q8_0 as blocked_q8_0;
+/// blogbot patch: the packed CPU Q8_0 product, public so that it can be tested against candle's.
+pub use gguf::cpu_q8_0 as packed_q8_0;
 pub use gptq::GptqLayer;
 pub use hqq::{HqqAxis, HqqBits, HqqConfig, HqqLayer};
 pub use imatrix::{CollectedImatrixData, ImatrixLayerStats};

@@ -1,31 +1,47 @@
-//! Blocked Q8_0 x f32 matrix product for x86-64 CPUs with AVX2 (blogbot patch: `patches/README.md`).
+//! Q8_0 x f32 matrix product for x86-64 CPUs with AVX2, on a packed copy of the weights (blogbot patch:
+//! `patches/README.md`).
 //!
-//! candle's `k_quants::matmul` takes one input row at a time and runs it against every weight row, so a prefill
-//! of `m` tokens streams the whole weight matrix from memory `m` times, and each output pays a horizontal sum.
-//! Here the weight rows are cut into panels that stay in cache while every input row passes over them, and a
-//! register tile of `RM` input rows by `RN` weight rows shares each load. The arithmetic is the one of ggml's
-//! and candle's Q8_0 dot product (inputs quantized to Q8_0 blocks with an f16 scale, `vpmaddubsw` on
-//! |a| and sign(a)*w), so results match candle's to f32 rounding.
+//! candle's `k_quants::matmul` takes one input row at a time and runs it against every weight row: a prefill of
+//! `m` tokens streams each weight matrix from memory `m` times, every output pays a horizontal sum, and each block
+//! converts two f16 scales. Here the weights are packed once, at the first product, into groups of four rows whose
+//! blocks sit side by side (`4 x 32` quants, then four f32 scales), 64-byte aligned. A register tile of up to four
+//! input rows by one group computes the four Q8_0 block products of a row at once (`vpmaddubsw` of |a| and
+//! sign(a)·w, as ggml and candle do), adds their lanes into one vector of four sums without leaving integers, and
+//! scales and accumulates it with one FMA. For several rows (prefill) the groups are cut into panels that stay
+//! in cache while every input row passes over them; for one row (decode) the packed groups stream in order.
+//! Inputs are quantized to Q8_0 blocks exactly as candle does; the products differ from candle's only in the
+//! order of the f32 additions (about 1e-7 relative).
 
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Result, Tensor};
+use std::sync::OnceLock;
 #[cfg(target_arch = "x86_64")]
 use {
     candle_core::{Device, Storage},
     half::f16,
     rayon::prelude::*,
+    std::arch::x86_64::*,
 };
 
 #[cfg(target_arch = "x86_64")]
 const QK: usize = 32;
 #[cfg(target_arch = "x86_64")]
-/// Bytes of one Q8_0 block: an f16 scale, then 32 signed bytes.
+/// Bytes of one Q8_0 block in GGUF: an f16 scale, then 32 signed bytes.
 const BLOCK: usize = 34;
 #[cfg(target_arch = "x86_64")]
-/// Weight rows per parallel task and cache panel (48 x 576 columns of Q8_0 is ~29 KB).
-const PANEL: usize = 48;
+/// Weight rows per packed group (one register tile's columns).
+const GROUP: usize = 4;
+#[cfg(target_arch = "x86_64")]
+/// Groups per panel for several input rows: 12 x 4 rows x 576 columns is ~28 KB of quants.
+const PANEL: usize = 12;
+#[cfg(target_arch = "x86_64")]
+/// Input rows per register tile.
+const RM: usize = 4;
+#[cfg(target_arch = "x86_64")]
+/// Multiply-adds below which a product is not split across threads.
+const SERIAL_MACS: usize = 1 << 18;
 
-/// Whether this CPU can run [`matmul`].
+/// Whether this CPU can run the packed product.
 pub fn supported() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -37,44 +53,113 @@ pub fn supported() -> bool {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-/// Inputs quantized to Q8_0: `m` rows of `k` signed bytes, and one scale per row and block.
-struct Quantized {
-    qs: Vec<i8>,
+/// The packed copy of one Q8_0 weight, made at its first CPU product (`None` inside: not packable, so
+/// candle's path). It costs as much memory as the weight itself.
+#[derive(Debug, Default)]
+pub struct Packing(OnceLock<Option<Packed>>);
+
+/// Q8_0 weights `(n, k)` packed by groups of [`GROUP`] rows (the last group padded with zero rows).
+#[derive(Debug)]
+pub struct Packed {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    n: usize,
+    k: usize,
+    /// Quants: group, block, row of the group, 32 bytes; starting at `offset`, which is 64-byte aligned.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    qs: Vec<u8>,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    offset: usize,
+    /// Scales as f32: group, block, row of the group.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     scales: Vec<f32>,
 }
 
-#[cfg(target_arch = "x86_64")]
-/// Quantize each row as candle's `BlockQ8_0::from_float` does: scale amax/127 stored as f16, values rounded.
-fn quantize(lhs: &[f32], m: usize, k: usize) -> Quantized {
-    let kb = k / QK;
-    let mut qs = vec![0i8; m * k];
-    let mut scales = vec![0f32; m * kb];
-    qs.chunks_exact_mut(QK).zip(lhs.chunks_exact(QK)).zip(scales.iter_mut()).for_each(|((q, x), s)| {
-        let amax = x.iter().fold(0f32, |a, v| a.max(v.abs()));
-        let d = amax / 127.0;
-        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-        *s = f16::from_f32(d).to_f32();
-        for (q, v) in q.iter_mut().zip(x) {
-            *q = (v * id).round() as i8;
+impl Packed {
+    /// Packs a CPU Q8_0 weight of two dimensions with `k` a multiple of 32; `None` for anything else.
+    pub fn new(w: &QTensor) -> Result<Option<Self>> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if w.dtype() != GgmlDType::Q8_0 || !w.device().is_cpu() || w.shape().rank() != 2 {
+                return Ok(None);
+            }
+            let (n, k) = w.shape().dims2()?;
+            if k % QK != 0 || n == 0 {
+                return Ok(None);
+            }
+            let data = w.data()?;
+            let kb = k / QK;
+            let groups = n.div_ceil(GROUP);
+            let mut qs = vec![0u8; groups * GROUP * k + 64];
+            let offset = qs.as_ptr().align_offset(64);
+            let mut scales = vec![0f32; groups * GROUP * kb];
+            for (j, row) in data.chunks_exact(kb * BLOCK).enumerate().take(n) {
+                let (g, c) = (j / GROUP, j % GROUP);
+                for (b, blk) in row.chunks_exact(BLOCK).enumerate() {
+                    let slot = (g * kb + b) * GROUP + c;
+                    scales[slot] = f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+                    qs[offset + slot * QK..][..QK].copy_from_slice(&blk[2..]);
+                }
+            }
+            Ok(Some(Self { n, k, qs, offset, scales }))
         }
-    });
-    Quantized { qs, scales }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = w;
+            Ok(None)
+        }
+    }
+
+    /// Bytes held by the packed copy.
+    pub fn bytes(&self) -> usize {
+        self.qs.len() + self.scales.len() * 4
+    }
+
+    /// Columns (`k`) of the packed weight.
+    pub fn k(&self) -> usize {
+        self.k
+    }
 }
 
-/// Rows of input from which the blocked product is used. One row (decode) streams the weights once either way,
-/// and there candle's column loop reads memory faster (measured on an AMD EPYC Zen 3).
-pub const MIN_ROWS: usize = 4;
-
-/// `x . w^T` for a CPU f32 input `(.., k)` and Q8_0 weights `(n, k)`, or `None` when this path does not apply
-/// (other device, dtype or CPU, fewer than [`MIN_ROWS`] rows), so the caller keeps candle's own path.
-pub fn forward(w: &QTensor, x: &Tensor) -> Result<Option<Tensor>> {
+/// `x . w^T` for a CPU f32 input `(.., k)` and Q8_0 weights `(n, k)` through the packed copy in `packing` (made
+/// on first use), or `None` when this path does not apply (other device, dtype or CPU), so the caller keeps
+/// candle's own path.
+pub fn forward(packing: &Packing, w: &QTensor, x: &Tensor) -> Result<Option<Tensor>> {
     if !x.device().is_cpu() || x.dtype() != DType::F32 || w.dtype() != GgmlDType::Q8_0 || !supported() {
+        return Ok(None);
+    }
+    if packing.0.get().is_none() {
+        let packed = Packed::new(w)?;
+        let _ = packing.0.set(packed);
+    }
+    match packing.0.get() {
+        Some(Some(p)) => forward_packed(p, x),
+        _ => Ok(None),
+    }
+}
+
+/// `x . w^T` on already packed weights; `None` when `x` is not an f32 CPU tensor `(.., k)` or the CPU lacks
+/// AVX2.
+pub fn forward_packed(p: &Packed, x: &Tensor) -> Result<Option<Tensor>> {
+    if !x.device().is_cpu() || x.dtype() != DType::F32 || !supported() {
         return Ok(None);
     }
     #[cfg(target_arch = "x86_64")]
     {
-        blocked(w, x)
+        let k = p.k;
+        let dims = x.dims();
+        if dims.last() != Some(&k) {
+            return Ok(None);
+        }
+        let m = x.elem_count() / k;
+        let x = x.contiguous()?;
+        let (storage, layout) = x.storage_and_layout();
+        let Storage::Cpu(cpu) = &*storage else { return Ok(None) };
+        let lhs = &cpu.as_slice::<f32>()?[layout.start_offset()..][..m * k];
+        let mut dst = vec![0f32; m * p.n];
+        matmul(m, lhs, p, &mut dst);
+        let mut out_dims = dims.to_vec();
+        *out_dims.last_mut().expect("rank >= 1") = p.n;
+        Tensor::from_vec(dst, out_dims, &Device::Cpu).map(Some)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -82,130 +167,147 @@ pub fn forward(w: &QTensor, x: &Tensor) -> Result<Option<Tensor>> {
     }
 }
 
-/// [`forward`] past its device and type checks, on x86-64 (the only target with a kernel).
 #[cfg(target_arch = "x86_64")]
-fn blocked(w: &QTensor, x: &Tensor) -> Result<Option<Tensor>> {
-    let (n, k) = w.shape().dims2()?;
-    let dims = x.dims();
-    let m = x.elem_count() / k.max(1);
-    if dims.last() != Some(&k) || k % QK != 0 || m < MIN_ROWS {
-        return Ok(None);
-    }
-    let x = x.contiguous()?;
-    let (storage, layout) = x.storage_and_layout();
-    let Storage::Cpu(cpu) = &*storage else { return Ok(None) };
-    let lhs = &cpu.as_slice::<f32>()?[layout.start_offset()..][..m * k];
-    let data = w.data()?;
-    let mut dst = vec![0f32; m * n];
-    matmul(m, k, n, lhs, &data, &mut dst);
-    let mut out_dims = dims.to_vec();
-    *out_dims.last_mut().expect("rank >= 1") = n;
-    Tensor::from_vec(dst, out_dims, &Device::Cpu).map(Some)
+/// Inputs quantized to Q8_0: `m` rows of `k` signed bytes, and the scales transposed, `[block][row]`, rows
+/// padded to a multiple of [`RM`].
+struct Quantized {
+    qs: Vec<i8>,
+    scales: Vec<f32>,
+    rows: usize,
 }
 
 #[cfg(target_arch = "x86_64")]
-/// `dst[m x n] = lhs[m x k] . w[n x k]^T`, where `w` holds `n` rows of `k / 32` Q8_0 blocks.
-/// The caller checks [`supported`] and that `k` is a multiple of 32.
-fn matmul(m: usize, k: usize, n: usize, lhs: &[f32], w: &[u8], dst: &mut [f32]) {
-    assert!(k % QK == 0 && lhs.len() == m * k && dst.len() == m * n && w.len() == n * (k / QK) * BLOCK);
-    assert!(supported());
-    let a = quantize(lhs, m, k);
-    let dst_addr = dst.as_mut_ptr() as usize;
-    // A few tasks per thread, each a run of whole panels: rayon's per-task cost stays small next to the work.
-    let panels = n.div_ceil(PANEL);
-    let tasks = panels.min(4 * rayon::current_num_threads());
-    (0..tasks).into_par_iter().for_each(|t| {
-        for p in (t * panels / tasks)..((t + 1) * panels / tasks) {
-            let (j0, j1) = (p * PANEL, ((p + 1) * PANEL).min(n));
-            // SAFETY: AVX2, FMA and F16C are present (asserted); panels write disjoint columns of `dst`.
-            unsafe { panel(&a, w, k, m, n, j0, j1, dst_addr as *mut f32) }
+/// Quantizes each row as candle's `BlockQ8_0::from_float` does: scale amax/127 stored as f16, values times its
+/// unrounded inverse rounded half away from zero.
+fn quantize(lhs: &[f32], m: usize, k: usize) -> Quantized {
+    let kb = k / QK;
+    let rows = m.next_multiple_of(RM);
+    let mut qs = vec![0i8; m * k];
+    let mut scales = vec![0f32; kb * rows];
+    for (r, (q, x)) in qs.chunks_exact_mut(k).zip(lhs.chunks_exact(k)).enumerate() {
+        for (b, (q, x)) in q.chunks_exact_mut(QK).zip(x.chunks_exact(QK)).enumerate() {
+            // SAFETY: AVX2, FMA and F16C are present (checked by the callers of `matmul`); 32 values each.
+            scales[b * rows + r] = unsafe { quantize_block(x, q) };
         }
-    });
+    }
+    Quantized { qs, scales, rows }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn panel(a: &Quantized, w: &[u8], k: usize, m: usize, n: usize, j0: usize, j1: usize, dst: *mut f32) {
-    const RM: usize = 4;
-    const RN: usize = 3;
+/// One block of 32 values into `q`; returns its scale (f16-rounded, as f32).
+unsafe fn quantize_block(x: &[f32], q: &mut [i8]) -> f32 {
+    let sign = _mm256_set1_ps(-0.0);
+    let v = [0, 8, 16, 24].map(|o| _mm256_loadu_ps(x.as_ptr().add(o)));
+    let amax = v.iter().fold(_mm256_setzero_ps(), |a, t| _mm256_max_ps(a, _mm256_andnot_ps(sign, *t)));
+    let h = _mm_max_ps(_mm256_extractf128_ps(amax, 1), _mm256_castps256_ps128(amax));
+    let h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    let amax = _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+    let d = amax / 127.0;
+    let id = _mm256_set1_ps(if d != 0.0 { 1.0 / d } else { 0.0 });
+    // f32::round (half away from zero) is trunc(v + copysign(0.49999997, v)), as LLVM lowers it.
+    let half = _mm256_set1_ps(0.499_999_97);
+    let q32 = v.map(|t| {
+        let p = _mm256_mul_ps(t, id);
+        _mm256_cvttps_epi32(_mm256_add_ps(p, _mm256_or_ps(_mm256_and_ps(p, sign), half)))
+    });
+    let packed = _mm256_packs_epi16(_mm256_packs_epi32(q32[0], q32[1]), _mm256_packs_epi32(q32[2], q32[3]));
+    let ordered = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(q.as_mut_ptr() as *mut __m256i, ordered);
+    f16::from_f32(d).to_f32()
+}
+
+#[cfg(target_arch = "x86_64")]
+/// `dst[m x n] = lhs[m x k] . w[n x k]^T`. The caller checks [`supported`].
+fn matmul(m: usize, lhs: &[f32], p: &Packed, dst: &mut [f32]) {
+    assert!(supported() && lhs.len() == m * p.k && dst.len() == m * p.n);
+    if m == 0 {
+        return;
+    }
+    let a = quantize(lhs, m, p.k);
+    let groups = p.n.div_ceil(GROUP);
+    let dst_addr = dst.as_mut_ptr() as usize;
+    // Few rows: every group is read once, so split the groups evenly; many rows: whole panels per task. Either
+    // way a few tasks per thread, so that rayon's per-task cost stays small next to the work.
+    let (unit, units) = if m < RM { (1, groups) } else { (PANEL, groups.div_ceil(PANEL)) };
+    // A product of under SERIAL_MACS (tens of microseconds) runs on the calling thread.
+    let tasks = if m * p.k * p.n < SERIAL_MACS { 1 } else { units.min(4 * rayon::current_num_threads()) };
+    let run = |t: usize| {
+        let (g0, g1) = (t * units / tasks * unit, ((t + 1) * units / tasks * unit).min(groups));
+        let mut g = g0;
+        while g < g1 {
+            let g_end = (g + unit).min(g1);
+            // SAFETY: AVX2, FMA and F16C are present (asserted); tasks write disjoint columns of `dst`.
+            unsafe { panel(&a, p, m, g, g_end, dst_addr as *mut f32) }
+            g = g_end;
+        }
+    };
+    if tasks == 1 {
+        run(0)
+    } else {
+        (0..tasks).into_par_iter().for_each(run)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+/// All input rows against groups `g0..g1`.
+unsafe fn panel(a: &Quantized, p: &Packed, m: usize, g0: usize, g1: usize, dst: *mut f32) {
     let mut i = 0;
     while i + RM <= m {
-        let mut j = j0;
-        while j + RN <= j1 {
-            tile::<RM, RN>(a, w, k, n, i, j, dst);
-            j += RN;
-        }
-        while j < j1 {
-            tile::<RM, 1>(a, w, k, n, i, j, dst);
-            j += 1;
+        for g in g0..g1 {
+            tile::<RM>(a, p, i, g, dst);
         }
         i += RM;
     }
-    while i < m {
-        let mut j = j0;
-        while j + 4 <= j1 {
-            tile::<1, 4>(a, w, k, n, i, j, dst);
-            j += 4;
+    for g in g0..g1 {
+        match m - i {
+            1 => tile::<1>(a, p, i, g, dst),
+            2 => tile::<2>(a, p, i, g, dst),
+            3 => tile::<3>(a, p, i, g, dst),
+            _ => {}
         }
-        while j < j1 {
-            tile::<1, 1>(a, w, k, n, i, j, dst);
-            j += 1;
-        }
-        i += 1;
     }
 }
 
-/// One `RM x RN` block of outputs at input row `i`, weight row `j`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn tile<const RM: usize, const RN: usize>(
-    a: &Quantized,
-    w: &[u8],
-    k: usize,
-    n: usize,
-    i: usize,
-    j: usize,
-    dst: *mut f32,
-) {
-    use std::arch::x86_64::*;
+/// Input rows `i..i + R` against the four weight rows of group `g`.
+unsafe fn tile<const R: usize>(a: &Quantized, p: &Packed, i: usize, g: usize, dst: *mut f32) {
+    let (k, n) = (p.k, p.n);
     let kb = k / QK;
     let ones = _mm256_set1_epi16(1);
-    let mut acc = [[_mm256_setzero_ps(); RN]; RM];
-    let wp = w.as_ptr();
-    let ap = a.qs.as_ptr();
-    let sp = a.scales.as_ptr();
+    let mut acc = [_mm256_setzero_ps(); R];
+    let xq = a.qs.as_ptr().add(i * k);
+    let wq = p.qs.as_ptr().add(p.offset + g * kb * GROUP * QK);
+    let ws = p.scales.as_ptr().add(g * kb * GROUP);
     for b in 0..kb {
-        let mut wq = [_mm256_setzero_si256(); RN];
-        let mut ws = [_mm256_setzero_ps(); RN];
-        for r in 0..RN {
-            let blk = wp.add(((j + r) * kb + b) * BLOCK);
-            ws[r] = _mm256_set1_ps(f16::from_bits((blk as *const u16).read_unaligned()).to_f32());
-            wq[r] = _mm256_loadu_si256(blk.add(2) as *const __m256i);
-        }
-        for (r, row) in acc.iter_mut().enumerate() {
-            let x = _mm256_loadu_si256(ap.add((i + r) * k + b * QK) as *const __m256i);
+        let w = wq.add(b * GROUP * QK);
+        let w = [0, 1, 2, 3].map(|c| _mm256_load_si256(w.add(c * QK) as *const __m256i));
+        let wscale = _mm256_broadcast_ps(&*(ws.add(b * GROUP) as *const __m128));
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let x = _mm256_loadu_si256(xq.add(r * k + b * QK) as *const __m256i);
             let ax = _mm256_sign_epi8(x, x);
-            let sa = _mm256_broadcast_ss(&*sp.add((i + r) * kb + b));
-            for c in 0..RN {
-                let dot = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(wq[c], x)), ones);
-                row[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(sa, ws[c]), row[c]);
-            }
+            let d = w.map(|w| _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x)), ones));
+            // Lanes of the four products added pairwise: per 128-bit half, [sum d0, sum d1, sum d2, sum d3].
+            let s01 = _mm256_add_epi32(_mm256_unpacklo_epi32(d[0], d[1]), _mm256_unpackhi_epi32(d[0], d[1]));
+            let s23 = _mm256_add_epi32(_mm256_unpacklo_epi32(d[2], d[3]), _mm256_unpackhi_epi32(d[2], d[3]));
+            let sums = _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
+            let scale = _mm256_mul_ps(wscale, _mm256_broadcast_ss(&*a.scales.as_ptr().add(b * a.rows + i + r)));
+            *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, *acc);
         }
     }
-    for (r, row) in acc.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            *dst.add((i + r) * n + j + c) = hsum(*v);
+    let cols = (n - g * GROUP).min(GROUP);
+    for (r, acc) in acc.iter().enumerate() {
+        let v = _mm_add_ps(_mm256_castps256_ps128(*acc), _mm256_extractf128_ps(*acc, 1));
+        let out = dst.add((i + r) * n + g * GROUP);
+        if cols == GROUP {
+            _mm_storeu_ps(out, v);
+        } else {
+            let mut tmp = [0f32; GROUP];
+            _mm_storeu_ps(tmp.as_mut_ptr(), v);
+            std::ptr::copy_nonoverlapping(tmp.as_ptr(), out, cols);
         }
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,f16c")]
-#[inline]
-unsafe fn hsum(x: std::arch::x86_64::__m256) -> f32 {
-    use std::arch::x86_64::*;
-    let s = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
 }

@@ -29,6 +29,8 @@ use crate::{
 pub struct GgufMatMul {
     pub(crate) w: QMatMul,
     pub(crate) b: Option<Tensor>,
+    /// blogbot patch: the packed copy of Q8_0 weights for the CPU product, made at the first one.
+    pub(crate) packing: cpu_q8_0::Packing,
 }
 
 impl QuantMethod for GgufMatMul {
@@ -40,6 +42,7 @@ impl QuantMethod for GgufMatMul {
             QuantMethodConfig::Gguf { q_weight, b } => Ok(Self {
                 w: QMatMul::from_arc(q_weight)?,
                 b,
+                packing: Default::default(),
             }),
             QuantMethodConfig::GptqAwq { .. }
             | QuantMethodConfig::Unquantized(_)
@@ -59,9 +62,9 @@ impl QuantMethod for GgufMatMul {
     }
 
     fn forward(&self, a: &Tensor) -> Result<Tensor> {
-        // blogbot patch: several rows (prefill) of Q8_0 weights on an AVX2 CPU take the blocked product.
+        // blogbot patch: Q8_0 weights on an AVX2 CPU take the packed product.
         let blocked = match &self.w {
-            QMatMul::QTensor(q) => cpu_q8_0::forward(q, a)?,
+            QMatMul::QTensor(q) => cpu_q8_0::forward(&self.packing, q, a)?,
             _ => None,
         };
         let x = match blocked {
@@ -108,26 +111,35 @@ impl QuantMethod for GgufMatMul {
             Self {
                 w: QMatMul::Tensor(w),
                 b,
+                ..
             } => Ok(Arc::new(Self {
                 w: QMatMul::Tensor((w + delta)?),
                 b: b.clone(),
+                packing: Default::default(),
             })),
             Self {
                 w: QMatMul::TensorF16(w),
                 b,
+                ..
             } => Ok(Arc::new(Self {
                 w: QMatMul::TensorF16((w + delta)?),
                 b: b.clone(),
+                packing: Default::default(),
             })),
             Self {
                 w: QMatMul::QTensor(w),
                 b,
+                ..
             } => {
                 let (w, dtype) = (w.dequantize(&w.device())?, w.dtype());
                 let w = QMatMul::QTensor(std::sync::Arc::new(
                     candle_core::quantized::QTensor::quantize(&(w + delta)?, dtype)?,
                 ));
-                Ok(Arc::new(Self { w, b: b.clone() }))
+                Ok(Arc::new(Self {
+                    w,
+                    b: b.clone(),
+                    packing: Default::default(),
+                }))
             }
         }
     }
@@ -189,7 +201,11 @@ impl QuantMethod for GgufMatMul {
             } else {
                 None
             };
-            Ok(Arc::new(GgufMatMul { w, b }))
+            Ok(Arc::new(GgufMatMul {
+                w,
+                b,
+                packing: Default::default(),
+            }))
         }
     }
 }
@@ -363,6 +379,7 @@ impl QuantizedSerde for GgufMatMul {
         Ok(Arc::new(Self {
             w: QMatMul::QTensor(w.into()),
             b,
+            packing: Default::default(),
         }))
     }
     fn deserialize_ext_bias(
@@ -434,6 +451,7 @@ impl QuantizedSerde for GgufMatMul {
             Arc::new(Self {
                 w: QMatMul::QTensor(w.into()),
                 b: None,
+                packing: Default::default(),
             }),
             b,
         ))

@@ -236,6 +236,17 @@ struct MaskInfo<'a> {
 }
 
 impl<'a> MaskInfo<'a> {
+    /// blogbot patch: the mask values of one query row as a slice, when its last axis is the `kv_len` keys (every
+    /// layout of `mask_offset` then adds the key position last).
+    #[inline]
+    fn row(&self, b_i: usize, h_i: usize, q_pos: usize, kv_len: usize) -> Option<&'a [f32]> {
+        if self.dims.last() != Some(&kv_len) {
+            return None;
+        }
+        let start = mask_offset(self.dims, self.b, self.h, b_i, h_i, q_pos, 0)?;
+        self.data.get(start..start + kv_len)
+    }
+
     #[inline]
     fn value(&self, b_i: usize, h_i: usize, q_pos: usize, kv_pos: usize) -> f32 {
         if let Some(idx) = mask_offset(self.dims, self.b, self.h, b_i, h_i, q_pos, kv_pos) {
@@ -633,107 +644,83 @@ where
         _ => None,
     };
 
+    // blogbot patch (`patches/README.md`): two passes per query row, scores then softmax weights times V, with the
+    // mask row read as a slice. Upstream ran an online softmax that looked each mask value up through
+    // `mask_offset` and rescaled the output row whenever the running maximum rose.
+    let scale_applied = if logit_softcap != 0.0 { scale / logit_softcap } else { scale };
     in_attention_pool(|| {
         out.par_chunks_mut(dv)
             .with_min_len(64)
             .enumerate()
-            .for_each(|(row_idx, out_chunk)| {
-                // Decode flat index back to (batch, head, q_pos)
-                let rows_per_batch = h * q_len;
-                let b_i = row_idx / rows_per_batch;
-                let rem = row_idx % rows_per_batch;
-                let h_i = rem / q_len;
-                let q_pos = rem % q_len;
+            .for_each_init(
+                || (vec![0f32; kv_len], vec![0f32; dv]),
+                |(scores, vkq), (row_idx, out_chunk)| {
+                    // Decode flat index back to (batch, head, q_pos)
+                    let rows_per_batch = h * q_len;
+                    let b_i = row_idx / rows_per_batch;
+                    let rem = row_idx % rows_per_batch;
+                    let h_i = rem / q_len;
+                    let q_pos = rem % q_len;
 
-                let slope = if max_bias > 0.0 {
-                    2.0f32.powf(-max_bias * ((h_i + 1) as f32) / n2 as f32)
-                } else {
-                    1.0
-                };
+                    let slope = if max_bias > 0.0 {
+                        2.0f32.powf(-max_bias * ((h_i + 1) as f32) / n2 as f32)
+                    } else {
+                        1.0
+                    };
 
-                let k_head = h_i / rk2;
-                let v_head = h_i / rv2;
+                    let k_head = h_i / rk2;
+                    let v_head = h_i / rv2;
 
-                let mut vkq = vec![0f32; dv];
-                let mut s = 0.0f32;
-                let mut m = f32::NEG_INFINITY;
+                    let q_base = b_i * qstride[0] + q_pos * qstride[1] + h_i * qstride[2];
+                    let q_row = &q_data[q_base..q_base + d];
+                    let mask_row = mask_info.as_ref().and_then(|m| m.row(b_i, h_i, q_pos, kv_len));
 
-                // Q row
-                let q_base = b_i * qstride[0] + q_pos * qstride[1] + h_i * qstride[2];
-                let q_row = &q_data[q_base..q_base + d];
+                    // Pass 1: scaled scores (minus infinity where masked) and their maximum.
+                    let mut m = f32::NEG_INFINITY;
+                    for (kv_pos, score) in scores.iter_mut().enumerate() {
+                        let mv = match (mask_row, mask_info.as_ref()) {
+                            (Some(row), _) => slope * row[kv_pos],
+                            (None, Some(mask)) => slope * mask.value(b_i, h_i, q_pos, kv_pos),
+                            (None, None) => 0.0,
+                        };
+                        if mv == f32::NEG_INFINITY {
+                            *score = f32::NEG_INFINITY;
+                            continue;
+                        }
+                        let k_base = b_i * kstride[0] + kv_pos * kstride[1] + k_head * kstride[2];
+                        let mut s_val = vec_dot_f32(q_row, &k_data[k_base..k_base + d]) * scale_applied;
+                        if logit_softcap != 0.0 {
+                            s_val = logit_softcap * s_val.tanh();
+                        }
+                        s_val += mv;
+                        *score = s_val;
+                        m = m.max(s_val);
+                    }
 
-                for kv_pos in 0..kv_len {
-                    // -------- ping‑pong prefetch of next KV row --------
-                    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-                    {
-                        let next_pos = kv_pos + 1;
-                        if next_pos < kv_len {
-                            let next_k_base =
-                                b_i * kstride[0] + next_pos * kstride[1] + k_head * kstride[2];
-                            let next_v_base =
-                                b_i * vstride[0] + next_pos * vstride[1] + v_head * vstride[2];
-                            unsafe {
-                                prefetch(k_data.as_ptr().add(next_k_base) as *const u8);
-                                prefetch(v_data.as_ptr().add(next_v_base) as *const u8);
+                    // Pass 2: softmax weights and the weighted sum of V rows.
+                    vkq.fill(0.0);
+                    let mut s = 0.0f32;
+                    if m != f32::NEG_INFINITY {
+                        for (kv_pos, &score) in scores.iter().enumerate() {
+                            if score == f32::NEG_INFINITY {
+                                continue;
+                            }
+                            let p = (score - m).exp();
+                            s += p;
+                            let v_base = b_i * vstride[0] + kv_pos * vstride[1] + v_head * vstride[2];
+                            for (acc, v) in vkq.iter_mut().zip(&v_data[v_base..v_base + dv]) {
+                                *acc += v.to_f32() * p;
                             }
                         }
                     }
-                    // ----------------------------------------------------
-                    // Mask (optional)
-                    let mv = mask_info
-                        .as_ref()
-                        .map(|mask| slope * mask.value(b_i, h_i, q_pos, kv_pos))
-                        .unwrap_or(0.0);
-                    if mv == f32::NEG_INFINITY {
-                        continue;
+
+                    // final normalisation + downcast
+                    let inv_s = 1.0 / s;
+                    for (o, v) in out_chunk.iter_mut().zip(vkq.iter()) {
+                        *o = T::cast(*v * inv_s);
                     }
-
-                    // K row
-                    let k_base = b_i * kstride[0] + kv_pos * kstride[1] + k_head * kstride[2];
-                    let k_row = &k_data[k_base..k_base + d];
-
-                    // dot(Q, K)
-                    let mut s_val = vec_dot_f32(q_row, k_row);
-                    let mut scale_applied = scale;
-                    if logit_softcap != 0.0 {
-                        scale_applied /= logit_softcap;
-                    }
-                    s_val *= scale_applied;
-                    if logit_softcap != 0.0 {
-                        s_val = logit_softcap * s_val.tanh();
-                    }
-                    s_val += mv;
-
-                    // online softmax
-                    let m_old = m;
-                    let mut ms = 1.0f32;
-                    let mut vs = 1.0f32;
-                    if s_val > m {
-                        m = s_val;
-                        ms = (m_old - m).exp();
-                        for v in vkq.iter_mut() {
-                            *v *= ms;
-                        }
-                    } else {
-                        vs = (s_val - m).exp();
-                    }
-
-                    // V row (strided) as f32
-                    let v_base = b_i * vstride[0] + kv_pos * vstride[1] + v_head * vstride[2];
-                    // blogbot patch: zipped slices, so the loop has no bounds checks and vectorises.
-                    for (acc, v) in vkq.iter_mut().zip(&v_data[v_base..v_base + dv]) {
-                        *acc += v.to_f32() * vs;
-                    }
-
-                    s = s * ms + vs;
-                }
-
-                // final normalisation + downcast
-                let inv_s = 1.0 / s;
-                for (o, v) in out_chunk.iter_mut().zip(vkq.iter()) {
-                    *o = T::cast(*v * inv_s);
-                }
-            });
+                },
+            );
     });
 
     let out_shape = (b, h, q_len, dv);
