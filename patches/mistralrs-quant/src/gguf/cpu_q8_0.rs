@@ -132,39 +132,31 @@ pub fn forward(packing: &Packing, w: &QTensor, x: &Tensor) -> Result<Option<Tens
         let _ = packing.0.set(packed);
     }
     match packing.0.get() {
-        Some(Some(p)) => forward_packed(p, x),
+        #[cfg(target_arch = "x86_64")]
+        Some(Some(p)) => product(p, x),
         _ => Ok(None),
     }
 }
 
-/// `x . w^T` on already packed weights; `None` when `x` is not an f32 CPU tensor `(.., k)` or the CPU lacks
-/// AVX2.
-pub fn forward_packed(p: &Packed, x: &Tensor) -> Result<Option<Tensor>> {
-    if !x.device().is_cpu() || x.dtype() != DType::F32 || !supported() {
+#[cfg(target_arch = "x86_64")]
+/// `x . w^T` on packed weights, past [`forward`]'s device, dtype and CPU checks; `None` when the last axis of `x`
+/// is not `k`.
+fn product(p: &Packed, x: &Tensor) -> Result<Option<Tensor>> {
+    let k = p.k;
+    let dims = x.dims();
+    if dims.last() != Some(&k) {
         return Ok(None);
     }
-    #[cfg(target_arch = "x86_64")]
-    {
-        let k = p.k;
-        let dims = x.dims();
-        if dims.last() != Some(&k) {
-            return Ok(None);
-        }
-        let m = x.elem_count() / k;
-        let x = x.contiguous()?;
-        let (storage, layout) = x.storage_and_layout();
-        let Storage::Cpu(cpu) = &*storage else { return Ok(None) };
-        let lhs = &cpu.as_slice::<f32>()?[layout.start_offset()..][..m * k];
-        let mut dst = vec![0f32; m * p.n];
-        matmul(m, lhs, p, &mut dst);
-        let mut out_dims = dims.to_vec();
-        *out_dims.last_mut().expect("rank >= 1") = p.n;
-        Tensor::from_vec(dst, out_dims, &Device::Cpu).map(Some)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        Ok(None)
-    }
+    let m = x.elem_count() / k;
+    let x = x.contiguous()?;
+    let (storage, layout) = x.storage_and_layout();
+    let Storage::Cpu(cpu) = &*storage else { return Ok(None) };
+    let lhs = &cpu.as_slice::<f32>()?[layout.start_offset()..][..m * k];
+    let mut dst = vec![0f32; m * p.n];
+    matmul(m, lhs, p, &mut dst);
+    let mut out_dims = dims.to_vec();
+    *out_dims.last_mut().expect("rank >= 1") = p.n;
+    Tensor::from_vec(dst, out_dims, &Device::Cpu).map(Some)
 }
 
 #[cfg(target_arch = "x86_64")]
