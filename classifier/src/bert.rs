@@ -308,6 +308,10 @@ impl Embeddings {
     }
 
     fn forward(&self, ids: &Tensor, dropout: Option<&Dropout>) -> candle_core::Result<Tensor> {
+        if fused::applies(self.word.embeddings()) {
+            let x = fused::embeddings(ids, self.word.embeddings(), self.position.embeddings(), &self.token_type)?;
+            return maybe_dropout(dropout, self.norm.forward(&x)?);
+        }
         let (_, t) = ids.dims2()?;
         let words = self.word.forward(ids)?;
         let pos_ids = Tensor::arange(0u32, t as u32, ids.device())?;

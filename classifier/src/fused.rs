@@ -2,7 +2,9 @@
 //!
 //! Composed from candle tensor ops (see [`crate::bert`]), layer norm, the masked attention softmax and GELU
 //! take 5 to 9 passes over memory each, allocate a tensor per pass and run on one thread (candle's CPU
-//! unary/binary maps are serial); on the 2-core dev box they took more time than the matmuls. candle-nn's own
+//! unary/binary maps are serial); on the 2-core dev box they took more time than the matmuls. The dense layer
+//! and the input embeddings are here too, for their backward passes: candle's return the weight gradient
+//! transposed and reduce bias and position gradients serially. candle-nn's own
 //! fused kernels are fast but have no backward, so training through them silently freezes the weights below
 //! them. These kernels do one parallel pass (rayon, rows split across threads) forward and one backward, so
 //! the same code path serves training and inference.
@@ -10,7 +12,8 @@
 //! They run for f32 tensors on the CPU; on other devices or dtypes the callers in [`crate::bert`] use the
 //! composed ops instead. Tests check both forward values and gradients against the composed ops.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Error, Layout, Result, Shape, Tensor};
+use candle_core::backend::BackendStorage;
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Error, Layout, Result, Shape, Storage, Tensor};
 use rayon::prelude::*;
 
 /// Whether `x` can go through these kernels (f32 on the CPU).
@@ -122,44 +125,219 @@ fn max(xs: &[f32]) -> f32 {
 // Dense layer
 
 /// `x @ weight^T + bias` over the last dimension of `x` (weight `(out, in)`, bias `(out)`): one matmul over all
-/// rows, then the bias added in parallel (candle's broadcast add is serial).
+/// rows with the bias added in place, in parallel (candle's broadcast add is serial and allocates). Its own
+/// backward computes the weight gradient as `grad^T @ x`, already in the weight's `(out, in)` layout, where
+/// candle's `x @ weight.t()` would return it transposed (a strided view that is then copied element by element
+/// into the accumulated gradient), and the bias gradient as parallel column sums.
 pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     let mut dims = x.dims().to_vec();
     let k = *dims.last().ok_or_else(|| Error::Msg("linear: scalar input".into()))?;
-    let y = x.reshape(((), k))?.matmul(&weight.t()?)?.apply_op2(bias, BiasAdd)?;
+    let y = x.reshape(((), k))?.apply_op3(&weight.contiguous()?, &bias.contiguous()?, Dense)?;
     *dims.last_mut().expect("non-empty") = weight.dim(0)?;
     y.reshape(dims)
 }
 
+/// `(rows, in) x (out, in) x (out) -> (rows, out)`, see [`linear`].
 #[derive(Clone, Copy)]
-struct BiasAdd;
+struct Dense;
 
-impl CustomOp2 for BiasAdd {
+impl CustomOp3 for Dense {
     fn name(&self) -> &'static str {
-        "blogbot-bias-add"
+        "blogbot-dense"
     }
 
-    fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout, bs: &CpuStorage, bl: &Layout) -> Result<(CpuStorage, Shape)> {
-        let d = last_dim(xl, self.name())?;
-        let (x, b) = (f32_slice(xs, xl, self.name())?, f32_slice(bs, bl, self.name())?);
-        if b.len() != d {
-            return Err(Error::Msg(format!("bias add: bias of {} for rows of {d}", b.len())));
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (m, k, n) = match (xl.dims(), wl.dims(), bl.dims()) {
+            (&[m, k], &[n, k2], &[n2]) if k == k2 && n == n2 => (m, k, n),
+            (x, w, b) => return Err(Error::Msg(format!("dense: input {x:?}, weight {w:?}, bias {b:?}"))),
+        };
+        let b = f32_slice(bs, bl, self.name())?;
+        // candle's CPU matmul (the `gemm` crate) on the weight read transposed in place.
+        let y = xs.matmul(ws, (1, m, n, k), xl, &wl.transpose(0, 1)?)?;
+        let CpuStorage::F32(mut y) = y else {
+            return Err(Error::Msg("dense: f32 inputs only".into()));
+        };
+        if n > 0 {
+            let rows_per_task = (CHUNK / n).max(1);
+            y.par_chunks_mut(rows_per_task * n).for_each(|o| {
+                for row in o.chunks_exact_mut(n) {
+                    for i in 0..n {
+                        row[i] += b[i];
+                    }
+                }
+            });
         }
-        let rows_per_task = (CHUNK / d).max(1);
-        let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(rows_per_task * d).zip(x.par_chunks(rows_per_task * d)).for_each(|(o, xc)| {
-            for (o, row) in o.chunks_exact_mut(d).zip(xc.chunks_exact(d)) {
+        Ok((CpuStorage::F32(y), Shape::from((m, n))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        _bias: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let dx = grad.matmul(weight)?;
+        let dw = grad.t()?.matmul(x)?;
+        let db = column_sums(&grad)?;
+        Ok((Some(dx), Some(dw), Some(db)))
+    }
+}
+
+/// Column sums of a CPU f32 matrix `(rows, d)`, in parallel and in a fixed order (the same result on any number
+/// of threads): each task sums a block of rows, then the block sums are added in block order.
+pub(crate) fn column_sums(t: &Tensor) -> Result<Tensor> {
+    let (_, d) = t.dims2()?;
+    let t = t.contiguous()?;
+    let sums = {
+        let (storage, layout) = t.storage_and_layout();
+        let Storage::Cpu(cpu) = &*storage else {
+            return Err(Error::Msg("column sums: CPU tensors only".into()));
+        };
+        block_column_sums(f32_slice(cpu, layout, "column sums")?, d)
+    };
+    Tensor::from_vec(sums, d, t.device())
+}
+
+/// The column sums of `x`, rows of `d`, added block by block in order (see [`column_sums`]).
+fn block_column_sums(x: &[f32], d: usize) -> Vec<f32> {
+    let rows_per_task = (CHUNK / d.max(1)).max(1);
+    let blocks: Vec<Vec<f32>> = x
+        .par_chunks(rows_per_task * d.max(1))
+        .map(|block| {
+            let mut acc = vec![0f32; d];
+            for row in block.chunks_exact(d) {
                 for i in 0..d {
-                    o[i] = row[i] + b[i];
+                    acc[i] += row[i];
                 }
             }
-        });
-        Ok((CpuStorage::F32(out), xl.shape().clone()))
+            acc
+        })
+        .collect();
+    let mut sums = vec![0f32; d];
+    for block in blocks {
+        for i in 0..d {
+            sums[i] += block[i];
+        }
+    }
+    sums
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Embeddings
+
+/// `word[ids] + position[0..len] + token_type[0]` for `ids` `(batch, len)`: BERT's input embeddings for
+/// single-segment input, in one parallel pass, `(batch, len, hidden)`. Composed from candle ops this is an
+/// index-select and two broadcast adds forward, and backward a scatter into a zeroed copy of the word table
+/// (copied once more by `index_add`) plus serial reductions; here the backward writes each table's gradient
+/// once: the word rows scattered, the position rows summed over the batch, type row 0 summed over all tokens.
+pub fn embeddings(ids: &Tensor, word: &Tensor, position: &Tensor, token_type: &Tensor) -> Result<Tensor> {
+    let (batch, len) = ids.dims2()?;
+    let ids: Vec<u32> = ids.to_dtype(DType::U32)?.flatten_all()?.to_vec1()?;
+    let op = Embed { ids, batch, len };
+    word.contiguous()?.apply_op3(&position.contiguous()?, &token_type.contiguous()?, op)
+}
+
+struct Embed {
+    ids: Vec<u32>,
+    batch: usize,
+    len: usize,
+}
+
+impl Embed {
+    /// The three tables as slices with the hidden size, after checking ids, lengths and shapes.
+    fn tables<'a>(
+        &self,
+        (ws, wl): (&'a CpuStorage, &Layout),
+        (ps, pl): (&'a CpuStorage, &Layout),
+        (ts, tl): (&'a CpuStorage, &Layout),
+    ) -> Result<(usize, &'a [f32], &'a [f32], &'a [f32])> {
+        let (vocab, h) = (wl.dim(0)?, last_dim(wl, "embeddings")?);
+        if pl.dims() != [pl.dim(0)?, h] || tl.dims() != [tl.dim(0)?, h] || pl.dim(0)? < self.len || tl.dim(0)? == 0 {
+            return Err(Error::Msg(format!(
+                "embeddings: word {:?}, position {:?}, type {:?} for {} tokens",
+                wl.dims(),
+                pl.dims(),
+                tl.dims(),
+                self.len
+            )));
+        }
+        if let Some(&id) = self.ids.iter().find(|&&id| id as usize >= vocab) {
+            return Err(Error::Msg(format!("embeddings: token id {id} outside a vocabulary of {vocab}")));
+        }
+        Ok((h, f32_slice(ws, wl, "embeddings")?, f32_slice(ps, pl, "embeddings")?, f32_slice(ts, tl, "embeddings")?))
+    }
+}
+
+impl CustomOp3 for Embed {
+    fn name(&self) -> &'static str {
+        "blogbot-embeddings"
     }
 
-    fn bwd(&self, _x: &Tensor, bias: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let db = grad.reshape(((), bias.elem_count()))?.sum(0)?;
-        Ok((Some(grad.clone()), Some(db)))
+    fn cpu_fwd(
+        &self,
+        ws: &CpuStorage,
+        wl: &Layout,
+        ps: &CpuStorage,
+        pl: &Layout,
+        ts: &CpuStorage,
+        tl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (h, word, pos, ty) = self.tables((ws, wl), (ps, pl), (ts, tl))?;
+        let mut out = vec![0f32; self.ids.len() * h];
+        out.par_chunks_mut(h).enumerate().for_each(|(r, o)| {
+            let (w, p) = (&word[self.ids[r] as usize * h..][..h], &pos[(r % self.len) * h..][..h]);
+            for i in 0..h {
+                o[i] = w[i] + p[i] + ty[i];
+            }
+        });
+        Ok((CpuStorage::F32(out), Shape::from((self.batch, self.len, h))))
+    }
+
+    fn bwd(
+        &self,
+        word: &Tensor,
+        position: &Tensor,
+        token_type: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let h = word.dim(1)?;
+        let grad = grad.contiguous()?;
+        let (mut dw, mut dp, mut dt) =
+            (vec![0f32; word.elem_count()], vec![0f32; position.elem_count()], vec![0f32; token_type.elem_count()]);
+        {
+            let (storage, layout) = grad.storage_and_layout();
+            let Storage::Cpu(cpu) = &*storage else {
+                return Err(Error::Msg("embeddings: CPU tensors only".into()));
+            };
+            let g = f32_slice(cpu, layout, self.name())?;
+            for (r, gr) in g.chunks_exact(h).enumerate() {
+                let w = &mut dw[self.ids[r] as usize * h..][..h];
+                let p = &mut dp[(r % self.len) * h..][..h];
+                for i in 0..h {
+                    w[i] += gr[i];
+                    p[i] += gr[i];
+                }
+            }
+            dt[..h].copy_from_slice(&block_column_sums(g, h));
+        }
+        let dev = word.device();
+        Ok((
+            Some(Tensor::from_vec(dw, word.shape(), dev)?),
+            Some(Tensor::from_vec(dp, position.shape(), dev)?),
+            Some(Tensor::from_vec(dt, token_type.shape(), dev)?),
+        ))
     }
 }
 
@@ -246,18 +424,20 @@ impl CustomOp3 for LayerNorm {
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let d = weight.elem_count();
         let grad = grad.contiguous()?;
-        // One pass gives dx and g * x_hat side by side, (rows, 2d); the weight and bias gradients are column sums.
-        let both = x.contiguous()?.apply_op3_no_bwd(weight, &grad, &LayerNormGrad { eps: self.eps })?;
-        let rows = x.elem_count() / d;
-        let both = both.reshape((rows, 2 * d))?;
-        let dx = both.narrow(1, 0, d)?.reshape(x.shape())?;
-        let dw = both.narrow(1, d, d)?.sum(0)?;
-        let db = grad.reshape((rows, d))?.sum(0)?;
+        // One pass gives dx, then the weight and bias gradients (column sums of grad * x_hat and of grad) after it.
+        let all = x.contiguous()?.apply_op3_no_bwd(weight, &grad, &LayerNormGrad { eps: self.eps })?;
+        let n = x.elem_count();
+        let dx = all.narrow(0, 0, n)?.reshape(x.shape())?;
+        // Copied out, so the parameter gradients do not keep the whole buffer alive until the optimizer step.
+        let dw = all.narrow(0, n, d)?.copy()?.reshape(weight.shape())?;
+        let db = all.narrow(0, n + d, d)?.copy()?.reshape(weight.shape())?;
         Ok((Some(dx), Some(dw), Some(db)))
     }
 }
 
-/// Backward of [`LayerNorm`]: `(x, weight, grad)` -> `[dx | grad * x_hat]` per row.
+/// Backward of [`LayerNorm`]: `(x, weight, grad)` -> one flat buffer, `dx` (shaped like `x`), then the column sums
+/// of `grad * x_hat` (the weight gradient) and of `grad` (the bias gradient), each summed in row blocks and
+/// the blocks added in order, so the result does not depend on the number of threads.
 struct LayerNormGrad {
     eps: f32,
 }
@@ -277,26 +457,42 @@ impl CustomOp3 for LayerNormGrad {
         gl: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (d, x, w, g) = rows_with_params(self.name(), (xs, xl), (ws, wl), (gs, gl), true)?;
-        let mut out = vec![0f32; 2 * x.len()];
-        out.par_chunks_mut(2 * d).zip(x.par_chunks(d).zip(g.par_chunks(d))).for_each(|(o, (row, gr))| {
-            let (mean, inv) = row_stats(row, self.eps);
-            let n = d as f32;
-            let (dx, gx) = o.split_at_mut(d);
-            // dx and gx as scratch: g * w and x_hat, then the two row means over eight lanes.
-            for i in 0..d {
-                dx[i] = gr[i] * w[i];
-                gx[i] = (row[i] - mean) * inv;
+        let mut out = vec![0f32; x.len() + 2 * d];
+        let rows_per_task = (CHUNK / d).max(1);
+        let (dx_all, params) = out.split_at_mut(x.len());
+        let step = rows_per_task * d;
+        let blocks: Vec<Vec<f32>> = dx_all
+            .par_chunks_mut(step)
+            .zip(x.par_chunks(step).zip(g.par_chunks(step)))
+            .map(|(dxs, (xb, gb))| {
+                // [sum of g * x_hat | sum of g] over this block's rows.
+                let mut acc = vec![0f32; 2 * d];
+                let mut xhat = vec![0f32; d];
+                let n = d as f32;
+                for (dx, (row, gr)) in dxs.chunks_exact_mut(d).zip(xb.chunks_exact(d).zip(gb.chunks_exact(d))) {
+                    let (mean, inv) = row_stats(row, self.eps);
+                    // dx as scratch for g * w, then the two row means over eight lanes.
+                    for i in 0..d {
+                        dx[i] = gr[i] * w[i];
+                        xhat[i] = (row[i] - mean) * inv;
+                    }
+                    let (m1, m2) = (sum(dx) / n, dot(dx, &xhat) / n);
+                    let (gx, gsum) = acc.split_at_mut(d);
+                    for i in 0..d {
+                        dx[i] = inv * (gr[i] * w[i] - m1 - xhat[i] * m2);
+                        gx[i] = fmadd(gr[i], xhat[i], gx[i]);
+                        gsum[i] += gr[i];
+                    }
+                }
+                acc
+            })
+            .collect();
+        for block in blocks {
+            for (p, b) in params.iter_mut().zip(&block) {
+                *p += b;
             }
-            let (m1, m2) = (sum(dx) / n, dot(dx, gx) / n);
-            for i in 0..d {
-                let xhat = (row[i] - mean) * inv;
-                dx[i] = inv * (gr[i] * w[i] - m1 - xhat * m2);
-                gx[i] = gr[i] * xhat;
-            }
-        });
-        let mut dims = xl.dims().to_vec();
-        *dims.last_mut().expect("checked non-empty") *= 2;
-        Ok((CpuStorage::F32(out), Shape::from(dims)))
+        }
+        Ok((CpuStorage::F32(out), Shape::from(x.len() + 2 * d)))
     }
 }
 
@@ -756,6 +952,45 @@ mod tests {
         for v in [&x, &w, &b] {
             assert!(max_abs_diff(gf.get(v).unwrap(), gr.get(v).unwrap()) < 1e-4);
         }
+    }
+
+    #[test]
+    fn embeddings_match_index_select_and_broadcast_adds() {
+        let word = Var::from_tensor(&randn(&[11, 8], 20)).unwrap();
+        let pos = Var::from_tensor(&randn(&[6, 8], 21)).unwrap();
+        let ty = Var::from_tensor(&randn(&[2, 8], 22)).unwrap();
+        // Repeated ids: their gradient rows must add up.
+        let ids = Tensor::new(&[[3u32, 0, 3, 10], [7, 3, 1, 1]], &Device::Cpu).unwrap();
+        let target = randn(&[2, 4, 8], 23);
+        let fused = embeddings(&ids, &word, &pos, &ty).unwrap();
+        let words = word.as_tensor().index_select(&ids.flatten_all().unwrap(), 0).unwrap().reshape((2, 4, 8)).unwrap();
+        let composed = words
+            .broadcast_add(&pos.as_tensor().narrow(0, 0, 4).unwrap())
+            .unwrap()
+            .broadcast_add(&ty.as_tensor().narrow(0, 0, 1).unwrap())
+            .unwrap();
+        assert!(max_abs_diff(&fused, &composed) < 1e-6);
+        let gf = (fused * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        let gc = (composed * &target).unwrap().sum_all().unwrap().backward().unwrap();
+        for v in [&word, &pos, &ty] {
+            let (a, c) = (gf.get(v).unwrap(), gc.get(v).unwrap());
+            assert_eq!(a.dims(), v.dims());
+            assert!(max_abs_diff(a, c) < 1e-5, "gradient differs by {}", max_abs_diff(a, c));
+        }
+        let too_big = Tensor::new(&[[11u32]], &Device::Cpu).unwrap();
+        let err = embeddings(&too_big, &word, &pos, &ty).unwrap_err().to_string();
+        assert!(err.contains("token id 11 outside a vocabulary of 11"), "{err}");
+    }
+
+    #[test]
+    fn column_sums_match_candle_on_any_thread_count() {
+        let x = randn(&[1000, 24], 30);
+        let want = x.sum(0).unwrap();
+        let got = column_sums(&x).unwrap();
+        assert!(max_abs_diff(&got, &want) < 1e-3);
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let serial = one.install(|| column_sums(&x).unwrap());
+        assert_eq!(got.to_vec1::<f32>().unwrap(), serial.to_vec1::<f32>().unwrap(), "same order of additions");
     }
 
     #[test]
