@@ -5,6 +5,7 @@
 //! into groups, each with its own `AdamW`, and each group's learning rate is set from the schedule every step.
 
 use crate::error::{Error, Result};
+use crate::fused::f32_slice;
 use candle_core::backprop::GradStore;
 use candle_core::{CpuStorage, DType, InplaceOp2, Layout, Storage, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
@@ -107,7 +108,7 @@ fn sum_of_squares(g: &Tensor) -> Result<f64> {
     let g = g.contiguous()?;
     let (storage, layout) = g.storage_and_layout();
     let Storage::Cpu(cpu) = &*storage else { unreachable!("checked: a CPU tensor") };
-    let xs = f32_slice(cpu, layout)?;
+    let xs = f32_slice(cpu, layout, "gradient norm")?;
     let blocks: Vec<f32> = xs
         .par_chunks(CHUNK)
         .map(|c| {
@@ -123,12 +124,6 @@ fn sum_of_squares(g: &Tensor) -> Result<f64> {
         })
         .collect();
     Ok(blocks.iter().map(|&b| b as f64).sum())
-}
-
-fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
-    let (start, end) =
-        layout.contiguous_offsets().ok_or_else(|| candle_core::Error::Msg("adamw: non-contiguous tensor".into()))?;
-    Ok(&storage.as_slice::<f32>()?[start..end])
 }
 
 /// AdamW with candle-nn's update rule (bias-corrected moments, decoupled weight decay `p *= 1 - lr * decay`),
@@ -201,7 +196,7 @@ impl InplaceOp2 for Update<'_> {
     }
 
     fn cpu_fwd(&self, ps: &mut CpuStorage, pl: &Layout, gs: &CpuStorage, gl: &Layout) -> candle_core::Result<()> {
-        let g = f32_slice(gs, gl)?;
+        let g = f32_slice(gs, gl, self.name())?;
         let (start, end) =
             pl.contiguous_offsets().ok_or_else(|| candle_core::Error::Msg("adamw: non-contiguous variable".into()))?;
         let CpuStorage::F32(p) = ps else {
