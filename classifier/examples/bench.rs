@@ -99,8 +99,9 @@ fn main() -> Result<()> {
             n_windows += 1;
             if examples.len() < 16 && w.len() == args.max_len - 2 {
                 let ids = tokenizer.window_input(&enc, &w);
+                let shapes = tokenizer.window_shapes(&enc, &w);
                 let doc = examples.len() % 2 == 0;
-                examples.push(TrainExample { tags: vec![0; ids.len()], ids, doc, types: [doc; PiiType::ALL.len()] });
+                examples.push(TrainExample { tags: vec![0; ids.len()], ids, shapes, doc, types: [doc; PiiType::ALL.len()] });
             }
         }
     }
@@ -112,7 +113,7 @@ fn main() -> Result<()> {
     let mut step_secs = Vec::new();
     for step in 0..=args.train_steps {
         let t = Instant::now();
-        let out = model.forward(&batch.ids, &batch.mask, Some(&dropout))?;
+        let out = model.forward(&batch.ids, &batch.shapes, &batch.mask, Some(&dropout))?;
         let mut grads = losses(&out, &batch, &weights)?.total.backward()?;
         optim.step(&mut grads, 1e-5, Some(1.0), step)?;
         let _ = dev.synchronize();

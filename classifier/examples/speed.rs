@@ -36,7 +36,7 @@ fn main() -> blogbot_classifier::Result<()> {
             .map(|i| {
                 let ids: Vec<u32> = (0..len).map(|k| 1000 + ((i * 131 + k * 17) % 20000) as u32).collect();
                 let tags: Vec<u32> = (0..len).map(|k| if k % 10 == 3 { 3 } else { 0 }).collect();
-                TrainExample { ids, tags, doc: i % 2 == 0, types: [i % 2 == 0; 11] }
+                TrainExample { shapes: vec![1; ids.len()], ids, tags, doc: i % 2 == 0, types: [i % 2 == 0; 11] }
             })
             .collect();
         let refs: Vec<&TrainExample> = examples.iter().collect();
@@ -47,7 +47,7 @@ fn main() -> blogbot_classifier::Result<()> {
         let (mut tf, mut tb, mut to) = (0.0, 0.0, 0.0);
         for s in 0..=steps {
             let t0 = Instant::now();
-            let out = model.forward(&batch.ids, &batch.mask, Some(&dropout))?;
+            let out = model.forward(&batch.ids, &batch.shapes, &batch.mask, Some(&dropout))?;
             let l = losses(&out, &batch, &weights)?;
             let _ = l.total.to_scalar::<f32>()?;
             let t1 = Instant::now();
@@ -79,11 +79,12 @@ fn main() -> blogbot_classifier::Result<()> {
         (0..32).map(|i| (0..128).map(|k| 1000 + ((i * 7 + k * 13) % 20000) as u32).collect()).collect();
     let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
     let (ids, mask) = pad_inputs(&refs, 0, &dev)?;
-    let _ = frozen.forward(&ids, &mask, None)?.doc_logits.to_vec1::<f32>()?;
+    let shapes = ids.ones_like()?;
+    let _ = frozen.forward(&ids, &shapes, &mask, None)?.doc_logits.to_vec1::<f32>()?;
     let t = Instant::now();
     let reps = steps.max(3);
     for _ in 0..reps {
-        let _ = frozen.forward(&ids, &mask, None)?.doc_logits.to_vec1::<f32>()?;
+        let _ = frozen.forward(&ids, &shapes, &mask, None)?.doc_logits.to_vec1::<f32>()?;
     }
     let per = t.elapsed().as_secs_f64() / reps as f64;
     println!("infer 32 x 128: {:.1} sequences/s ({:.3} s/batch)", 32.0 / per, per);

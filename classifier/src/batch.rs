@@ -14,6 +14,8 @@ use candle_core::{Device, Tensor};
 pub struct TrainExample {
     /// `[CLS] tokens [SEP]`.
     pub ids: Vec<u32>,
+    /// The word shape of each entry of `ids` ([`crate::shape`]).
+    pub shapes: Vec<u32>,
     /// One BIO tag per entry of `ids`; the entries of `[CLS]` and `[SEP]` are ignored by the loss.
     pub tags: Vec<u32>,
     /// Whether the window contains any personal data (the document head's target at window level).
@@ -35,9 +37,23 @@ pub fn pad_inputs(seqs: &[&[u32]], pad_id: u32, device: &Device) -> Result<(Tens
     Ok((Tensor::from_vec(ids, (b, t), device)?, Tensor::from_vec(mask, (b, t), device)?))
 }
 
+/// Padded `(batch, len)` word shapes (u32), [`crate::shape::SPECIAL`] on padding; the same layout as
+/// [`pad_inputs`] gives the ids.
+pub fn pad_shapes(seqs: &[&[u32]], device: &Device) -> Result<Tensor> {
+    let b = seqs.len();
+    let t = seqs.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
+    let mut shapes = vec![crate::shape::SPECIAL; b * t];
+    for (row, s) in seqs.iter().enumerate() {
+        shapes[row * t..row * t + s.len()].copy_from_slice(s);
+    }
+    Ok(Tensor::from_vec(shapes, (b, t), device)?)
+}
+
 /// A padded training batch.
 pub struct TrainBatch {
     pub ids: Tensor,
+    /// `(batch, len)` u32 word shapes.
+    pub shapes: Tensor,
     pub mask: Tensor,
     /// `(batch, len)` u32 gold tags; `O` where ignored.
     pub tags: Tensor,
@@ -57,6 +73,8 @@ impl TrainBatch {
     pub fn new(examples: &[&TrainExample], pad_id: u32, non_o_weight: f32, device: &Device) -> Result<Self> {
         let seqs: Vec<&[u32]> = examples.iter().map(|e| e.ids.as_slice()).collect();
         let (ids, mask) = pad_inputs(&seqs, pad_id, device)?;
+        let shape_seqs: Vec<&[u32]> = examples.iter().map(|e| e.shapes.as_slice()).collect();
+        let shapes = pad_shapes(&shape_seqs, device)?;
         let (b, t) = ids.dims2()?;
         let mut tags = vec![TAG_O; b * t];
         let mut weights = vec![0f32; b * t];
@@ -80,6 +98,7 @@ impl TrainBatch {
         }
         Ok(Self {
             ids,
+            shapes,
             mask,
             tags: Tensor::from_vec(tags, (b, t), device)?,
             tag_weights: Tensor::from_vec(weights, (b, t), device)?,
@@ -108,8 +127,8 @@ mod tests {
     fn special_tokens_and_padding_carry_no_tag_weight() {
         let mut types = [false; 11];
         types[1] = true;
-        let e = TrainExample { ids: vec![101, 7, 8, 102], tags: vec![0, 3, 0, 0], doc: true, types };
-        let f = TrainExample { ids: vec![101, 9, 102], tags: vec![0, 0, 0], doc: false, types: [false; 11] };
+        let e = TrainExample { ids: vec![101, 7, 8, 102], shapes: vec![0, 2, 1, 0], tags: vec![0, 3, 0, 0], doc: true, types };
+        let f = TrainExample { ids: vec![101, 9, 102], shapes: vec![0, 1, 0], tags: vec![0, 0, 0], doc: false, types: [false; 11] };
         let batch = TrainBatch::new(&[&e, &f], 0, 5.0, &Device::Cpu).unwrap();
         assert_eq!(
             batch.tag_weights.to_vec2::<f32>().unwrap(),
@@ -119,5 +138,6 @@ mod tests {
         assert_eq!(batch.doc.to_vec1::<f32>().unwrap(), vec![1.0, 0.0]);
         assert_eq!(batch.types.to_vec2::<f32>().unwrap()[0][1], 1.0);
         assert_eq!(batch.tokens, 7);
+        assert_eq!(batch.shapes.to_vec2::<u32>().unwrap(), vec![vec![0, 2, 1, 0], vec![0, 1, 0, 0]]);
     }
 }

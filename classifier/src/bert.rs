@@ -307,10 +307,16 @@ impl Embeddings {
         })
     }
 
-    fn forward(&self, ids: &Tensor, dropout: Option<&Dropout>) -> candle_core::Result<Tensor> {
+    /// `extra`, `(batch, len, hidden)`, is added to the summed embeddings before the layer norm (the model's
+    /// word-shape embeddings, [`crate::shape`]).
+    fn forward(&self, ids: &Tensor, extra: Option<&Tensor>, dropout: Option<&Dropout>) -> candle_core::Result<Tensor> {
+        let add_extra = |x: Tensor| match extra {
+            Some(e) => x + e,
+            None => Ok(x),
+        };
         if fused::applies(self.word.embeddings()) {
             let x = fused::embeddings(ids, self.word.embeddings(), self.position.embeddings(), &self.token_type)?;
-            return maybe_dropout(dropout, self.norm.forward(&x)?);
+            return maybe_dropout(dropout, self.norm.forward(&add_extra(x)?)?);
         }
         let (_, t) = ids.dims2()?;
         let words = self.word.forward(ids)?;
@@ -319,7 +325,7 @@ impl Embeddings {
         // Single-segment input: every token has type 0. Narrowing (not indexing a constant) keeps the row a
         // view of the trainable table so it receives a gradient.
         let ty = self.token_type.narrow(0, 0, 1)?;
-        let x = words.broadcast_add(&pos)?.broadcast_add(&ty)?;
+        let x = add_extra(words.broadcast_add(&pos)?.broadcast_add(&ty)?)?;
         maybe_dropout(dropout, self.norm.forward(&x)?)
     }
 }
@@ -443,6 +449,18 @@ impl BertEncoder {
     /// `input_ids` `(batch, len)` u32 and `attention_mask` `(batch, len)` f32 (1 = token, 0 = padding) ->
     /// hidden states `(batch, len, hidden)`. Pass `dropout` only while training.
     pub fn forward(&self, input_ids: &Tensor, attention_mask: &Tensor, dropout: Option<&Dropout>) -> Result<Tensor> {
+        self.forward_with(input_ids, None, attention_mask, dropout)
+    }
+
+    /// [`BertEncoder::forward`] with `extra` `(batch, len, hidden)` added to the input embeddings before their
+    /// layer norm.
+    pub fn forward_with(
+        &self,
+        input_ids: &Tensor,
+        extra: Option<&Tensor>,
+        attention_mask: &Tensor,
+        dropout: Option<&Dropout>,
+    ) -> Result<Tensor> {
         let (b, t) = input_ids.dims2()?;
         if t > self.config.max_position_embeddings {
             return Err(Error::Config(format!(
@@ -453,7 +471,7 @@ impl BertEncoder {
         // 1 -> 0, 0 -> -1e4: added to the scores, padding gets exp(-1e4) = 0 weight. -1e4 rather than -inf or
         // f32::MIN so that half precision cannot overflow to NaN.
         let mask_bias = attention_mask.to_dtype(DType::F32)?.affine(1e4, -1e4)?.reshape((b, t))?;
-        let mut x = self.embeddings.forward(input_ids, dropout)?;
+        let mut x = self.embeddings.forward(input_ids, extra, dropout)?;
         for layer in &self.layers {
             x = layer.forward(&x, &mask_bias, dropout)?;
         }

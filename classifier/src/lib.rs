@@ -33,6 +33,7 @@ pub mod int8;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod shape;
 pub mod tags;
 pub mod tokenize;
 pub mod train;

@@ -14,10 +14,11 @@
 
 use crate::bert::{self, BertConfig, BertEncoder, Dropout, Linear};
 use crate::error::{Error, Result};
+use crate::shape::NUM_SHAPES;
 use crate::tags::{tag_names, NUM_TAGS};
 use blogbot_common::PiiType;
 use candle_core::{DType, Device, Module, Tensor, Var};
-use candle_nn::{VarBuilder, VarMap};
+use candle_nn::{Init, VarBuilder, VarMap};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,10 @@ pub struct ModelConfig {
     /// Type-head output order; checked on load.
     #[serde(default = "all_types")]
     pub types: Vec<PiiType>,
+    /// Whether the model adds a learned word-shape embedding ([`crate::shape`], tensor `head.shape.weight`) to
+    /// each token's input embedding. Models saved before it existed lack the field and run without it.
+    #[serde(default)]
+    pub shape_features: bool,
 }
 
 fn half() -> f32 {
@@ -95,6 +100,8 @@ enum Params {
 /// The encoder and the three heads.
 pub struct PiiModel {
     encoder: BertEncoder,
+    /// `(NUM_SHAPES, hidden)` word-shape embeddings, when `config.shape_features`.
+    shape: Option<Tensor>,
     doc_head: Linear,
     type_head: Linear,
     tag_head: Linear,
@@ -107,8 +114,14 @@ impl PiiModel {
     fn build(config: ModelConfig, vb: VarBuilder, params: Params, device: &Device) -> Result<Self> {
         let h = config.encoder.hidden_size;
         let heads = vb.pp("head");
+        let shape = if config.shape_features {
+            Some(heads.pp("shape").get_with_hints((NUM_SHAPES, h), "weight", Init::Randn { mean: 0.0, stdev: 0.02 })?)
+        } else {
+            None
+        };
         Ok(Self {
             encoder: BertEncoder::new(&config.encoder, vb.pp(ENCODER_PREFIX))?,
+            shape,
             doc_head: bert::linear(3 * h, 1, heads.pp("doc"))?,
             type_head: bert::linear(3 * h, PiiType::ALL.len(), heads.pp("types"))?,
             tag_head: bert::linear(h, NUM_TAGS, heads.pp("tags"))?,
@@ -148,6 +161,7 @@ impl PiiModel {
             type_threshold: 0.5,
             tags: tag_names(),
             types: all_types(),
+            shape_features: true,
         };
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
@@ -221,9 +235,20 @@ impl PiiModel {
         write_atomic(&dir.join(CONFIG_FILE), json.as_bytes())
     }
 
-    /// Runs the encoder and the heads. `dropout` only while training.
-    pub fn forward(&self, ids: &Tensor, mask: &Tensor, dropout: Option<&Dropout>) -> Result<ModelOutput> {
-        let hidden = self.encoder.forward(ids, mask, dropout)?; // (b, t, h)
+    /// Runs the encoder and the heads on `(batch, len)` token ids, word shapes ([`crate::shape`]; ignored by a
+    /// model without shape features) and attention mask. `dropout` only while training.
+    pub fn forward(&self, ids: &Tensor, shapes: &Tensor, mask: &Tensor, dropout: Option<&Dropout>) -> Result<ModelOutput> {
+        let extra = match &self.shape {
+            Some(table) => {
+                let (b, t) = shapes.dims2()?;
+                if ids.dims2()? != (b, t) {
+                    return Err(Error::Config(format!("shapes {:?} do not match ids {:?}", shapes.dims(), ids.dims())));
+                }
+                Some(table.index_select(&shapes.flatten_all()?, 0)?.reshape((b, t, table.dim(1)?))?)
+            }
+            None => None,
+        };
+        let hidden = self.encoder.forward_with(ids, extra.as_ref(), mask, dropout)?; // (b, t, h)
         let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (b, t, 1)
         let cls = hidden.narrow(1, 0, 1)?.squeeze(1)?;
         let mean = hidden.broadcast_mul(&m)?.sum(1)?.broadcast_div(&m.sum(1)?)?;

@@ -20,6 +20,8 @@ use tokenizers::Tokenizer;
 pub struct Encoded {
     pub ids: Vec<u32>,
     pub offsets: Vec<(usize, usize)>,
+    /// Each token's word shape ([`crate::shape`]): the case the tokenizer's normaliser removed.
+    pub shapes: Vec<u32>,
 }
 
 impl Encoded {
@@ -79,8 +81,11 @@ impl PiiTokenizer {
     pub fn encode(&self, text: &str) -> Result<Encoded> {
         let enc = self.inner.encode(text, false)?;
         let index = CharIndex::new(text);
-        let offsets = enc.get_offsets().iter().map(|&(s, e)| (index.char_of(s), index.char_of(e))).collect();
-        Ok(Encoded { ids: enc.get_ids().to_vec(), offsets })
+        let offsets: Vec<(usize, usize)> =
+            enc.get_offsets().iter().map(|&(s, e)| (index.char_of(s), index.char_of(e))).collect();
+        let chars: Vec<char> = text.chars().collect();
+        let shapes = crate::shape::token_shapes(&chars, &offsets);
+        Ok(Encoded { ids: enc.get_ids().to_vec(), offsets, shapes })
     }
 
     /// The encoder input for one window: `[CLS] ids[range] [SEP]`.
@@ -90,6 +95,15 @@ impl PiiTokenizer {
         ids.extend_from_slice(&enc.ids[range.clone()]);
         ids.push(self.sep);
         ids
+    }
+
+    /// The shape classes for the same window: [`crate::shape::SPECIAL`] at `[CLS]` and `[SEP]`.
+    pub fn window_shapes(&self, enc: &Encoded, range: &Range<usize>) -> Vec<u32> {
+        let mut shapes = Vec::with_capacity(range.len() + 2);
+        shapes.push(crate::shape::SPECIAL);
+        shapes.extend_from_slice(&enc.shapes[range.clone()]);
+        shapes.push(crate::shape::SPECIAL);
+        shapes
     }
 }
 

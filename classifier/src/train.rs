@@ -168,7 +168,13 @@ pub fn build_examples(
             wt.push(TAG_O);
             wt.extend_from_slice(&tags[w.clone()]);
             wt.push(TAG_O);
-            out.push(TrainExample { ids: tok.window_input(&enc, &w), tags: wt, doc: types.iter().any(|&b| b), types });
+            out.push(TrainExample {
+                ids: tok.window_input(&enc, &w),
+                shapes: tok.window_shapes(&enc, &w),
+                tags: wt,
+                doc: types.iter().any(|&b| b),
+                types,
+            });
         }
     }
     Ok(out)
@@ -319,7 +325,7 @@ pub fn train(
             }
             let exs: Vec<&TrainExample> = idx.iter().map(|&i| &examples[i]).collect();
             let batch = TrainBatch::new(&exs, classifier.tokenizer().pad_id(), weights.non_o, device)?;
-            let out = classifier.model().forward(&batch.ids, &batch.mask, Some(&dropout))?;
+            let out = classifier.model().forward(&batch.ids, &batch.shapes, &batch.mask, Some(&dropout))?;
             let l = losses(&out, &batch, &weights)?;
             let loss = l.total.to_scalar::<f32>()?;
             if !loss.is_finite() {
@@ -453,7 +459,7 @@ mod tests {
 
     #[test]
     fn class_weights_follow_the_data() {
-        let mk = |doc: bool, tags: Vec<u32>| TrainExample { ids: vec![0; tags.len()], tags, doc, types: [doc; 11] };
+        let mk = |doc: bool, tags: Vec<u32>| TrainExample { ids: vec![0; tags.len()], shapes: vec![0; tags.len()], tags, doc, types: [doc; 11] };
         let ex = vec![mk(true, vec![0, 1, 0, 0, 0, 0]), mk(false, vec![0, 0, 0, 0]), mk(false, vec![0, 0, 0])];
         let w = class_weights(&ex, &TrainConfig::default());
         assert_eq!(w.doc_pos, 2.0);

@@ -45,11 +45,11 @@ fn one_step_changes_every_trainable_tensor() {
     let batch = TrainBatch::new(&refs, tok.pad_id(), 3.0, &dev).unwrap();
 
     let named = model.named_vars();
-    // 5 embedding tensors, 16 per layer, 6 head tensors.
-    assert_eq!(named.len(), 5 + 16 * 6 + 6, "{:?}", named.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    // 5 embedding tensors, 16 per layer, 6 head tensors and the word-shape table.
+    assert_eq!(named.len(), 5 + 16 * 6 + 7, "{:?}", named.iter().map(|(n, _)| n).collect::<Vec<_>>());
     let before: Vec<Tensor> = named.iter().map(|(_, v)| v.as_tensor().copy().unwrap()).collect();
 
-    let out = model.forward(&batch.ids, &batch.mask, None).unwrap();
+    let out = model.forward(&batch.ids, &batch.shapes, &batch.mask, None).unwrap();
     let weights = ClassWeights { doc_pos: 2.0, type_pos: vec![3.0; 11], non_o: 3.0 };
     let loss = losses(&out, &batch, &weights).unwrap().total;
     let mut grads = loss.backward().unwrap();
@@ -80,6 +80,7 @@ fn one_step_changes_every_trainable_tensor() {
         .map(|((n, _), _)| n.as_str())
         .collect();
     assert!(unchanged.is_empty(), "one optimizer step left these tensors unchanged: {unchanged:?}");
+    assert!(named.iter().any(|(n, _)| n == "head.shape.weight"), "the word-shape table is trainable");
     for layer in 0..6 {
         for part in ["query", "key", "value"] {
             assert!(named
