@@ -117,6 +117,9 @@ pub struct Metrics {
     /// Mean F1 over the types that occur in the gold data or the predictions.
     pub macro_type_f1: f64,
     pub spans: SpanMetrics,
+    /// Texts the document head flagged but no span showed: answered `suspected`, not `violation`.
+    #[serde(default)]
+    pub suspected: usize,
 }
 
 /// Model and baseline on the same records.
@@ -148,7 +151,7 @@ pub fn compute_metrics(records: &[Record], preds: &[Prediction], threshold: f32)
         let mut counts = (0, 0, 0); // predicted, gold, both
         for (r, p) in records.iter().zip(preds) {
             let g = r.spans.iter().any(|s| s.ty == ty);
-            let q = p.types.iter().any(|(t, _)| *t == ty);
+            let q = p.violation && p.types.iter().any(|(t, _)| *t == ty);
             counts.0 += usize::from(q);
             counts.1 += usize::from(g);
             counts.2 += usize::from(g && q);
@@ -173,7 +176,8 @@ pub fn compute_metrics(records: &[Record], preds: &[Prediction], threshold: f32)
             .filter(|(_, p)| p.gold + p.predicted > 0)
             .collect(),
     };
-    Metrics { n: records.len(), binary, per_type, macro_type_f1, spans }
+    let suspected = preds.iter().filter(|p| p.suspected).count();
+    Metrics { n: records.len(), binary, per_type, macro_type_f1, spans, suspected }
 }
 
 fn exact(g: &Span, p: &PredSpan) -> bool {
@@ -248,6 +252,7 @@ pub fn baseline_predictions(records: &[Record], rules: &RuleDetector) -> Vec<Pre
             let types: BTreeSet<PiiType> = found.iter().map(|s| s.ty).collect();
             Prediction {
                 violation: !found.is_empty(),
+                suspected: false,
                 score: if found.is_empty() { 0.0 } else { 1.0 },
                 types: types.into_iter().map(|t| (t, 1.0)).collect(),
                 spans: found
@@ -268,7 +273,7 @@ pub fn metrics_at(records: &[Record], scored: &[Scored], threshold: f32, type_th
 /// The validation-chosen threshold for a model's `scored` validation output.
 pub fn choose_threshold(val: &[Record], scored: &[Scored]) -> f32 {
     let gold: Vec<bool> = val.iter().map(|r| r.label == 1 || !r.spans.is_empty()).collect();
-    let scores: Vec<f32> = scored.iter().map(|s| s.score).collect();
+    let scores: Vec<f32> = scored.iter().map(Scored::evidence_score).collect();
     best_threshold(&gold, &scores)
 }
 
@@ -323,6 +328,7 @@ mod tests {
     fn p(violation: bool, types: &[PiiType], spans: Vec<PredSpan>) -> Prediction {
         Prediction {
             violation,
+            suspected: false,
             score: if violation { 0.9 } else { 0.1 },
             types: types.iter().map(|&t| (t, 0.9)).collect(),
             spans,
@@ -415,10 +421,14 @@ mod tests {
         let t = best_threshold(&[false, true], &[0.2, 0.7]);
         assert!(t > 0.2 && t <= 0.7);
 
-        let scored = Scored { score: 0.6, type_scores: [0.0; 11], spans: vec![] };
+        let scored = Scored { score: 0.6, type_scores: [0.0; 11], spans: vec![pred(0, 1, PiiType::Email)] };
         let r = [rec("a", vec![gold(0, 1, PiiType::Email)])];
         assert_eq!(metrics_at(&r, std::slice::from_ref(&scored), 0.5, 0.5).binary.tp, 1);
-        assert_eq!(metrics_at(&r, &[scored], 0.7, 0.5).binary.fn_, 1);
+        assert_eq!(metrics_at(&r, std::slice::from_ref(&scored), 0.7, 0.5).binary.fn_, 1);
+        // Without a span the same score is only a suspicion: no violation, counted as suspected.
+        let bare = Scored { spans: vec![], ..scored };
+        let m = metrics_at(&r, &[bare], 0.5, 0.5);
+        assert_eq!((m.binary.fn_, m.suspected), (1, 1));
     }
 
     #[test]

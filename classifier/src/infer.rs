@@ -7,7 +7,7 @@
 //! central. Tags are decoded into spans in code points of the original text.
 
 use crate::int8::QuantLinear;
-use crate::batch::pad_inputs;
+use crate::batch::{pad_inputs, pad_shapes};
 use crate::error::{Error, Result};
 use crate::model::{sigmoid, tag_probs, PiiModel, TOKENIZER_FILE};
 use crate::tags::{decode_soft, PredSpan};
@@ -22,16 +22,24 @@ use std::path::Path;
 const N_TYPES: usize = PiiType::ALL.len();
 
 /// The answer for one text.
+///
+/// A text is a violation because of the spans found in it: `violation` needs both the document score at or above
+/// the threshold and at least one span, so every violation has something a reviewer can check. When the
+/// document head fires but the tagger found nothing to highlight, the answer says `suspected` instead, with the
+/// types the document head saw, and no violation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
-    /// `score >= threshold`.
+    /// `score >= threshold` and at least one span.
     pub violation: bool,
+    /// `score >= threshold` but no span: the document head saw personal data that no span shows.
+    #[serde(default)]
+    pub suspected: bool,
     /// Document score in `[0, 1]`: the highest window probability of containing personal data.
     pub score: f32,
-    /// Types found, highest score first. Empty when `violation` is false; when it is true, the types at or above
-    /// the type threshold, or the single best type if none reaches it, so that a violation always names a type.
+    /// Types, highest score first; empty unless `violation` or `suspected`. Then: the types at or above the type
+    /// threshold, or the single best type if none reaches it, plus every type a span has.
     pub types: Vec<(PiiType, f32)>,
-    /// Spans found, in text order. Empty when `violation` is false, so that the answer never contradicts itself.
+    /// Spans found, in text order. Empty unless `violation`, so that the answer never contradicts itself.
     pub spans: Vec<PredSpan>,
 }
 
@@ -49,9 +57,8 @@ pub struct Scored {
 impl Scored {
     /// Applies the document and type thresholds.
     pub fn decide(&self, threshold: f32, type_threshold: f32) -> Prediction {
-        let violation = self.score >= threshold;
-        if !violation {
-            return Prediction { violation, score: self.score, types: Vec::new(), spans: Vec::new() };
+        if self.score < threshold {
+            return Prediction { violation: false, suspected: false, score: self.score, types: Vec::new(), spans: Vec::new() };
         }
         let mut ranked: Vec<(PiiType, f32)> = PiiType::ALL.iter().copied().zip(self.type_scores).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -59,7 +66,24 @@ impl Scored {
         if types.is_empty() {
             types.push(ranked[0]);
         }
-        Prediction { violation, score: self.score, types, spans: self.spans.clone() }
+        for span in &self.spans {
+            if !types.iter().any(|(t, _)| *t == span.ty) {
+                types.push((span.ty, self.type_scores[span.ty.index()].max(span.score)));
+            }
+        }
+        types.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let violation = !self.spans.is_empty();
+        Prediction { violation, suspected: !violation, score: self.score, types, spans: self.spans.clone() }
+    }
+
+    /// The document score as far as a decision goes: a text without spans can never be a violation, so
+    /// thresholds are chosen on this.
+    pub fn evidence_score(&self) -> f32 {
+        if self.spans.is_empty() {
+            0.0
+        } else {
+            self.score
+        }
     }
 }
 
@@ -174,9 +198,13 @@ impl Classifier {
                 chunk.iter().map(|&(t, w)| self.tokenizer.window_input(&encoded[t], &wins[t][w])).collect();
             let refs: Vec<&[u32]> = inputs.iter().map(|v| v.as_slice()).collect();
             let (ids, mask) = pad_inputs(&refs, self.tokenizer.pad_id(), model.device())?;
+            let shape_seqs: Vec<Vec<u32>> =
+                chunk.iter().map(|&(t, w)| self.tokenizer.window_shapes(&encoded[t], &wins[t][w])).collect();
+            let shape_refs: Vec<&[u32]> = shape_seqs.iter().map(|v| v.as_slice()).collect();
+            let shapes = pad_shapes(&shape_refs, model.device())?;
             let _span =
                 tracing::debug_span!("classify_batch", windows = chunk.len(), padded_len = ids.dim(1)?).entered();
-            let out = model.forward(&ids, &mask, None)?;
+            let out = model.forward(&ids, &shapes, &mask, None)?;
             let doc: Vec<f32> = sigmoid(&out.doc_logits)?.to_vec1()?;
             let types: Vec<Vec<f32>> = sigmoid(&out.type_logits)?.to_vec2()?;
             let probs: Vec<Vec<Vec<f32>>> = tag_probs(&out.tag_logits)?.to_vec3()?;
@@ -326,9 +354,28 @@ mod tests {
     }
 
     #[test]
+    fn no_violation_without_a_span() {
+        let mut s = scored();
+        s.spans.clear();
+        let p = s.decide(0.5, 0.5);
+        assert!(!p.violation && p.suspected, "{p:?}");
+        assert!(p.spans.is_empty());
+        assert_eq!(p.types[0].0, PiiType::Email, "a suspicion names what the document head saw");
+        assert_eq!(s.evidence_score(), 0.0);
+        let p = s.decide(0.8, 0.5);
+        assert!(!p.violation && !p.suspected && p.types.is_empty());
+        // A span's type is always among a violation's types.
+        let mut s = scored();
+        s.spans[0].ty = PiiType::Person;
+        let p = s.decide(0.5, 0.5);
+        assert!(p.violation && !p.suspected);
+        assert!(p.types.iter().any(|(t, _)| *t == PiiType::Person), "{:?}", p.types);
+    }
+
+    #[test]
     fn decisions_follow_thresholds() {
         let p = scored().decide(0.5, 0.5);
-        assert!(p.violation);
+        assert!(p.violation && !p.suspected);
         assert_eq!(p.types, vec![(PiiType::Email, 0.9), (PiiType::Phone, 0.6)]);
         assert_eq!(p.spans.len(), 1);
         let p = scored().decide(0.8, 0.5);
@@ -341,7 +388,7 @@ mod tests {
     fn merge_takes_max_scores_and_central_tags() {
         // 6 tokens "t0".."t5"; windows 0..4 and 2..6; token 2 and 3 are shared.
         let text = "t0 t1 t2 t3 t4 t5";
-        let enc = Encoded { ids: vec![1; 6], offsets: (0..6).map(|i| (3 * i, 3 * i + 2)).collect() };
+        let enc = Encoded { ids: vec![1; 6], offsets: (0..6).map(|i| (3 * i, 3 * i + 2)).collect(), shapes: vec![1; 6] };
         let ws = vec![0..4, 2..6];
         let be = crate::tags::tag_begin(PiiType::Email);
         let mut t0 = vec![0.0; N_TYPES];

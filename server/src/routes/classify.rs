@@ -47,7 +47,7 @@ pub async fn classify(state: web::Data<AppState>, req: web::Json<ClassifyRequest
         .into_iter()
         .map(|p| {
             json!({
-                "violation": p.violation, "score": p.score,
+                "violation": p.violation, "suspected": p.suspected, "score": p.score,
                 "types": p.types.iter().map(|(t, s)| json!({"type": t, "score": s})).collect::<Vec<_>>(),
                 "spans": p.spans,
             })
