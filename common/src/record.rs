@@ -24,6 +24,9 @@ pub enum Method {
     Template,
     /// A vetted source post used unchanged as a negative.
     Source,
+    /// Carrier frames (narrative, dialogue, lists, contact blocks, signatures...) filled with sampled values or
+    /// with look-alikes that are not personal data, placed anywhere in the post.
+    Carrier,
 }
 
 /// Which generator made a record, so a dataset can be reproduced.

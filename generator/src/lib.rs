@@ -2,6 +2,7 @@
 //! sentence that carries it, splices the sentence into real PII-free posts, and builds labelled datasets with
 //! exact code-point spans. Knows nothing about HTTP: the server, the CLI and the tests all call it directly.
 
+pub mod carriers;
 pub mod corpus;
 pub mod dataset;
 pub mod decoy;

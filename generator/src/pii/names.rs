@@ -279,6 +279,34 @@ impl Name {
         }
     }
 
+    /// The given name as the person is called in prose ("Maya", "Jean-Pierre"). For Vietnamese names in
+    /// Western order it is folded the way [`Name::full`] writes it, so the two forms of one person agree.
+    pub fn first(&self) -> String {
+        if self.culture == Culture::Vietnamese && !self.family_first {
+            fold(&self.given, false)
+        } else {
+            self.given.clone()
+        }
+    }
+
+    /// Title and surname as people write them ("Mrs Okafor", "Dr. Lindqvist", "Mr Van den Berg"): the title
+    /// agrees with the gender and has its full stop about a third of the time ("Miss" and "Professor" never).
+    pub fn titled<R: Rng + ?Sized>(&self, rng: &mut R) -> String {
+        let title = match self.gender {
+            Gender::Female => {
+                weighted(rng, &[("Mrs", 4), ("Ms", 3), ("Miss", 1), ("Dr", 2), ("Prof", 1), ("Professor", 1)])
+            }
+            Gender::Male => weighted(rng, &[("Mr", 7), ("Dr", 2), ("Prof", 1), ("Professor", 1)]),
+        };
+        let stop = if !matches!(title, "Miss" | "Professor") && rng.random_bool(0.35) { "." } else { "" };
+        let family = if self.culture == Culture::Vietnamese && !self.family_first {
+            fold(&self.family_alone(), false)
+        } else {
+            self.family_alone()
+        };
+        format!("{title}{stop} {family}")
+    }
+
     /// Given name in lower-case ASCII, for emails and handles ("zoe", "jeanpierre", "minjun").
     pub fn given_ascii(&self) -> String {
         slug(&fold(&self.given, self.culture == Culture::German))
