@@ -23,6 +23,17 @@ use std::time::Instant;
 /// Most records one build may ask for.
 pub const MAX_SIZE: usize = 100_000;
 
+/// A second opinion on source posts (the served champion, once there is one): the personal-data types it finds
+/// in a text, empty when it finds none.
+#[derive(Clone)]
+pub struct Vetter(pub std::sync::Arc<dyn Fn(&str) -> Vec<PiiType> + Send + Sync>);
+
+impl std::fmt::Debug for Vetter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Vetter")
+    }
+}
+
 /// What to build.
 #[derive(Debug, Clone)]
 pub struct BuildSpec {
@@ -35,11 +46,25 @@ pub struct BuildSpec {
     /// Records generated concurrently (mistral.rs batches concurrent requests).
     pub concurrency: usize,
     pub inject: InjectConfig,
+    /// Root ids of source posts this build must not use (the held-out sources of the promotion set, see
+    /// [`holdout_roots`]); counted in the report.
+    pub exclude: Vec<String>,
+    /// Vets source posts besides the rule detectors; a post either flags is left out and reported.
+    pub vetter: Option<Vetter>,
 }
 
 impl BuildSpec {
     pub fn new(size: usize, seed: u64) -> Self {
-        Self { size, positive_ratio: 0.5, seed, types: Vec::new(), concurrency: 4, inject: InjectConfig::default() }
+        Self {
+            size,
+            positive_ratio: 0.5,
+            seed,
+            types: Vec::new(),
+            concurrency: 4,
+            inject: InjectConfig::default(),
+            exclude: Vec::new(),
+            vetter: None,
+        }
     }
 
     /// Rejects impossible specs with a message for the API.
@@ -103,10 +128,18 @@ pub struct DatasetReport {
     pub by_method: BTreeMap<String, usize>,
     pub llm: LlmStats,
     pub sources_total: usize,
+    /// Source pieces left out because their post is held out for the promotion set.
+    #[serde(default)]
+    pub excluded_sources: usize,
     pub flagged_sources: Vec<FlaggedSource>,
     pub splits: BTreeMap<String, SplitInfo>,
     pub seconds: f64,
     pub records_per_minute: f64,
+    /// Carrier frames: distinct frame ids used, and distinct frames per 1,000 records (a diversity figure).
+    #[serde(default)]
+    pub distinct_frames: usize,
+    #[serde(default)]
+    pub frames_per_1000_records: f64,
 }
 
 /// A built dataset.
@@ -156,6 +189,43 @@ pub fn root_id(source_id: &str) -> &str {
     source_id.split('#').next().unwrap_or(source_id)
 }
 
+/// One in this many root posts of a corpus is held out for the promotion set.
+pub const HOLDOUT_EVERY: u64 = 5;
+
+/// The root posts of `posts` held out of every training build, for the promotion set: chosen by a hash of the
+/// root id (FNV-1a), so the choice is stable across runs, machines and corpus growth (adding posts never moves
+/// an old post in or out).
+pub fn holdout_roots(posts: &[SourcePost]) -> Vec<String> {
+    let mut roots: Vec<String> = posts
+        .iter()
+        .map(|p| root_id(&p.id))
+        .filter(|r| {
+            let h = r.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+            h % HOLDOUT_EVERY == 0
+        })
+        .map(String::from)
+        .collect();
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// Builds `size` records from the held-out posts of `posts` only ([`holdout_roots`]), without the LLM: the
+/// promotion set. Deterministic for a given corpus, size and seed. Returns the records and the build report.
+pub async fn build_holdout_set(
+    posts: &[SourcePost],
+    size: usize,
+    seed: u64,
+) -> Result<(Vec<Record>, DatasetReport), GeneratorError> {
+    let roots = holdout_roots(posts);
+    let held: Vec<SourcePost> = posts.iter().filter(|p| roots.iter().any(|r| r == root_id(&p.id))).cloned().collect();
+    let spec = BuildSpec::new(size, seed);
+    let ds = build(None, &held, &spec, &AtomicBool::new(false), |_, _| {}).await?;
+    let mut records: Vec<Record> = ds.all().cloned().collect();
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((records, ds.report))
+}
+
 /// Assigns each root post to a split: 80% train, 10% validation, 10% test (at least one post each when there
 /// are three or more).
 fn assign_splits(posts: &[SourcePost], seed: u64) -> HashMap<String, usize> {
@@ -194,6 +264,8 @@ struct Made {
     tokens: usize,
     seconds: f64,
     rejections: Vec<String>,
+    /// Carrier frame ids used, if any.
+    frames: Vec<&'static str>,
 }
 
 /// Chooses the types of a positive record: one to three distinct types from `allowed`.
@@ -222,6 +294,28 @@ async fn make_record(
     let source = sources.choose(&mut rng).ok_or_else(|| GeneratorError::InvalidInput("no usable source post".into()))?;
     let positive = rng.random_bool(spec.positive_ratio);
     let allowed: &[PiiType] = if spec.types.is_empty() { &PiiType::ALL } else { &spec.types };
+    let info = GeneratorInfo { model_id: model_id.to_string(), seed: spec.seed };
+    let id = format!("r{n:06}");
+    // Carrier frames: values (or look-alikes) in narrative, dialogue, lists, contact blocks, signatures and
+    // comments, anywhere in the post. Most positives, whatever the LLM; a third of the negatives.
+    let carrier_share = if llm.is_some() { CARRIER_SHARE_WITH_LLM } else { CARRIER_SHARE };
+    let use_carriers = if positive { rng.random_bool(carrier_share) } else { rng.random_range(0..3) == 0 };
+    if use_carriers {
+        let carriers = if positive { positive_carriers(allowed, &mut rng) } else { negative_carriers(&mut rng) };
+        let (text, spans) = crate::carriers::place(&source.text, &carriers, &mut rng)?;
+        let record = Record {
+            id,
+            source_id: source.id.clone(),
+            label: u8::from(!spans.is_empty()),
+            text,
+            spans,
+            method: Method::Carrier,
+            generator: info,
+        };
+        record.validate()?;
+        let frames = carriers.iter().map(|c| c.frame).collect();
+        return Ok(Made { record, llm_tried: false, calls: 0, tokens: 0, seconds: 0.0, rejections: Vec::new(), frames });
+    }
     let carried: Vec<Carried> = if positive {
         choose_types(allowed, &mut rng).into_iter().map(|ty| Carried::pii(ty, &mut rng)).collect()
     } else if rng.random_bool(0.5) {
@@ -230,8 +324,6 @@ async fn make_record(
     } else {
         Vec::new()
     };
-    let info = GeneratorInfo { model_id: model_id.to_string(), seed: spec.seed };
-    let id = format!("r{n:06}");
     if carried.is_empty() {
         let record = Record {
             id,
@@ -242,7 +334,7 @@ async fn make_record(
             method: Method::Source,
             generator: info,
         };
-        return Ok(Made { record, llm_tried: false, calls: 0, tokens: 0, seconds: 0.0, rejections: Vec::new() });
+        return Ok(Made { record, llm_tried: false, calls: 0, tokens: 0, seconds: 0.0, rejections: Vec::new(), frames: Vec::new() });
     }
     let out = inject(llm, &source.text, &carried, &mut rng, &spec.inject).await?;
     let record = Record {
@@ -262,7 +354,36 @@ async fn make_record(
         tokens: out.llm_tokens,
         seconds: out.llm_seconds,
         rejections: out.rejections,
+        frames: Vec::new(),
     })
+}
+
+/// Share of positive records carried by frames ([`crate::carriers`]) rather than one inserted sentence, without
+/// and with the LLM.
+pub const CARRIER_SHARE: f64 = 0.7;
+pub const CARRIER_SHARE_WITH_LLM: f64 = 0.6;
+
+/// One to three positive carriers for one record: the record's types (PERSON, the type real posts carry most,
+/// added to half of them when allowed), sometimes a second person, sometimes a look-alike beside them.
+fn positive_carriers<R: Rng + ?Sized>(allowed: &[PiiType], rng: &mut R) -> Vec<crate::carriers::Carrier> {
+    let mut types = choose_types(allowed, rng);
+    if allowed.contains(&PiiType::Person) && !types.contains(&PiiType::Person) && rng.random_bool(0.5) {
+        types.truncate(2);
+        types.push(PiiType::Person);
+    }
+    let mut out = vec![crate::carriers::positive(&types, rng)];
+    if allowed.contains(&PiiType::Person) && rng.random_bool(0.3) {
+        out.push(crate::carriers::positive(&[PiiType::Person], rng));
+    }
+    if rng.random_bool(0.3) {
+        out.push(crate::carriers::hard_negative(rng));
+    }
+    out
+}
+
+/// One to three look-alikes for a negative record.
+fn negative_carriers<R: Rng + ?Sized>(rng: &mut R) -> Vec<crate::carriers::Carrier> {
+    (0..rng.random_range(1..=3)).map(|_| crate::carriers::hard_negative(rng)).collect()
 }
 
 /// Builds a dataset in memory. `progress(done, total)` is called after each record; `cancel` is checked
@@ -276,7 +397,12 @@ pub async fn build(
 ) -> Result<Dataset, GeneratorError> {
     spec.check()?;
     let started = Instant::now();
-    let (sources, flagged) = vet_sources(posts, None);
+    let vetter = spec.vetter.as_ref().map(|v| &*v.0 as &(dyn Fn(&str) -> Vec<PiiType> + Sync));
+    let (sources, flagged) = vet_sources(posts, vetter);
+    let before = sources.len();
+    let sources: Vec<SourcePost> =
+        sources.into_iter().filter(|p| !spec.exclude.iter().any(|r| r == root_id(&p.id))).collect();
+    let excluded_sources = before - sources.len();
     if sources.is_empty() {
         return Err(GeneratorError::InvalidInput(format!(
             "all {} source posts were flagged as containing personal data",
@@ -291,6 +417,7 @@ pub async fn build(
         seed: spec.seed,
         model_id: model_id.clone(),
         sources_total: posts.len(),
+        excluded_sources,
         flagged_sources: flagged,
         ..Default::default()
     };
@@ -301,11 +428,13 @@ pub async fn build(
         .map(|n| make_record(llm, sources_ref, spec, model_ref, n))
         .buffered(spec.concurrency.max(1));
     let mut done = 0;
+    let mut frames = std::collections::BTreeSet::new();
     while let Some(made) = stream.next().await {
         if cancel.load(Ordering::Relaxed) {
             return Err(GeneratorError::Cancelled);
         }
         let made = made?;
+        frames.extend(made.frames.iter().copied());
         let r = made.record;
         *report.by_label.entry(r.label.to_string()).or_default() += 1;
         *report
@@ -343,6 +472,8 @@ pub async fn build(
             SplitInfo { records: recs.len(), positives: recs.iter().filter(|r| r.label == 1).count(), sources: roots.len() },
         );
     }
+    report.distinct_frames = frames.len();
+    report.frames_per_1000_records = frames.len() as f64 * 1000.0 / spec.size.max(1) as f64;
     report.seconds = started.elapsed().as_secs_f64();
     report.records_per_minute = spec.size as f64 / report.seconds.max(1e-9) * 60.0;
     let [train, validation, test] = splits;
@@ -458,6 +589,29 @@ mod tests {
         assert_eq!(read_split(&dir, "test").unwrap(), ds.test);
         assert_eq!(read_report(&dir).unwrap(), ds.report);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn holdout_posts_never_enter_a_build_and_make_the_promotion_set() {
+        let posts: Vec<SourcePost> = (0..60)
+            .map(|i| SourcePost {
+                id: format!("post-{i}#0"),
+                text: format!("Post number {i} is about bread. It rose well overnight! The crumb was open and soft."),
+            })
+            .collect();
+        let roots = holdout_roots(&posts);
+        assert!((4..=24).contains(&roots.len()), "{} of 60 held out", roots.len());
+        assert_eq!(holdout_roots(&posts[..30]), roots.iter().filter(|r| posts[..30].iter().any(|p| root_id(&p.id) == r.as_str())).cloned().collect::<Vec<_>>(), "stable under corpus growth");
+        let mut spec = BuildSpec::new(80, 3);
+        spec.exclude = roots.clone();
+        let ds = build(None, &posts, &spec, &AtomicBool::new(false), |_, _| {}).await.unwrap();
+        assert_eq!(ds.report.excluded_sources, roots.len());
+        assert!(ds.all().all(|r| !roots.iter().any(|h| h == root_id(&r.source_id))));
+        let (set, report) = build_holdout_set(&posts, 50, 9).await.unwrap();
+        assert_eq!(set.len(), 50);
+        assert!(set.iter().all(|r| roots.iter().any(|h| h == root_id(&r.source_id))));
+        assert!(report.by_label.len() == 2, "{:?}", report.by_label);
+        assert_eq!(build_holdout_set(&posts, 50, 9).await.unwrap().0, set, "deterministic");
     }
 
     #[tokio::test]
