@@ -64,6 +64,22 @@ pub enum Command {
     Predict(PredictArgs),
     /// Time the LLM on a fixed prompt: prefill and decode tokens/s (medians of several runs).
     BenchLlm(BenchLlmArgs),
+    /// Score a registered model on a labelled set of real blog prose (`dev.jsonl`, the development set's format),
+    /// print the report beside Presidio's, and store it with the model (`GET /models/{id}`, `metrics.dev_set`).
+    DevEval(DevEvalArgs),
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DevEvalArgs {
+    /// Model id, or `champion`.
+    #[arg(long, default_value = "champion")]
+    pub model: String,
+    /// Folder with `dev.jsonl` (and optionally `presidio-score.json`).
+    #[arg(long, default_value = "../shared/dev-set")]
+    pub dev_set: std::path::PathBuf,
+    /// Also write the report (and the predictions, as `<out>.predictions.jsonl`) here.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -98,7 +114,8 @@ pub struct ServeArgs {
     /// Retrain on a schedule (e.g. `12h`, `14d`): fresh dataset, challenger, promotion if it wins.
     #[arg(long, env = "BLOGBOT_RETRAIN_EVERY", value_parser = humantime::parse_duration)]
     pub retrain_every: Option<std::time::Duration>,
-    /// Largest per-type F1 drop a challenger may show against the champion and still be promoted.
+    /// Largest drop of one type's span F1 on the promotion set (types with 20+ gold spans) a challenger may show
+    /// against the champion and still be promoted.
     #[arg(long, env = "BLOGBOT_TYPE_F1_TOLERANCE", default_value_t = 0.02)]
     pub type_f1_tolerance: f64,
     /// API keys, one `<scope>:<key>` a line (scopes `classify`, `admin`). Without it only loopback callers are

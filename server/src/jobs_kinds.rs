@@ -87,6 +87,8 @@ pub fn submit_retrain(state: &actix_web::web::Data<AppState>, kind: &str, size: 
         let posts = load_posts(&st.default_posts).map_err(|e| e.to_string())?;
         let mut spec = BuildSpec::new(size, seed);
         spec.positive_ratio = 0.5;
+        spec.exclude = st.trainer.promotion.roots.clone();
+        spec.vetter = st.service.vetter();
         let llm: Arc<Llm> = st.llm.clone();
         let ds = build_dataset(&ctx, Some(&llm), &posts, &spec, &st.data_dir, &st.db, &dataset_id, 0.5).await?;
         // 128-token windows train ~3.5x faster than 256 on CPU (classifier benchmarks) at the same accuracy on

@@ -15,8 +15,12 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use blogbot_generator::Llm;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// The embedded corpus (relative to the working directory): dataset builds without `posts`, retraining, the
+/// bootstrap and the promotion set's held-out posts.
+pub const DEFAULT_POSTS: &str = "data/sample-posts";
 
 /// Resolves and verifies the LLM file named by `--llm` (relative to `<weights>/llm/`).
 pub fn verify_llm(common: &Common) -> anyhow::Result<VerifiedFile> {
@@ -99,6 +103,9 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         type_f1_tolerance: args.type_f1_tolerance,
         rules_union: common.rules_union,
         int8: common.int8,
+        promotion: Arc::new(
+            crate::promotion::load_or_build(&common.data_dir, Path::new(DEFAULT_POSTS)).map_err(anyhow::Error::msg)?,
+        ),
     };
     match trainer.serve_champion() {
         Ok(Some(m)) => tracing::info!(model = %m.id, version = m.version, "champion in service"),
@@ -111,7 +118,7 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         db: db.clone(),
         jobs: JobManager::new(db.clone(), jobs_rt.handle().clone(), args.max_jobs),
         data_dir: common.data_dir.clone(),
-        default_posts: PathBuf::from("data/sample-posts"),
+        default_posts: PathBuf::from(DEFAULT_POSTS),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_text_chars: args.max_text_chars,

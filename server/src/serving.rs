@@ -63,6 +63,21 @@ impl ClassifierService {
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(served));
     }
 
+    /// The champion as a second opinion for vetting source posts (see `BuildSpec::vetter`): the span types of
+    /// its violations. `None` while there is no champion.
+    pub fn vetter(&self) -> Option<blogbot_generator::dataset::Vetter> {
+        let served = self.current.read().unwrap_or_else(|p| p.into_inner()).clone()?;
+        Some(blogbot_generator::dataset::Vetter(Arc::new(move |text: &str| {
+            match served.classifier.classify(&[text]) {
+                Ok(p) => p.into_iter().filter(|p| p.violation).flat_map(|p| p.spans.into_iter().map(|s| s.ty)).collect(),
+                Err(e) => {
+                    tracing::warn!("vetting with the champion failed: {e}");
+                    Vec::new()
+                }
+            }
+        })))
+    }
+
     pub fn current(&self) -> Option<ModelMeta> {
         self.current.read().unwrap_or_else(|p| p.into_inner()).as_ref().map(|s| s.meta.clone())
     }

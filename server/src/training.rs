@@ -1,8 +1,9 @@
 //! Training, evaluation and promotion as the server and the CLI run them: train a challenger on a dataset,
-//! evaluate it (and the rule baseline) on the dataset's test split, register it, and promote it only if it beats
-//! the champion on that same test set.
+//! evaluate it (and the rule baseline) on the dataset's test split, score it on the fixed promotion set, register
+//! it, and promote it only if it beats the champion there (`promotion.rs`).
 
 use crate::db::Db;
+use crate::promotion::{self, PromotionSet, SetScores};
 use crate::registry::{ModelRow, CHALLENGER, CHAMPION};
 use crate::serving::{ClassifierService, ModelMeta, Served};
 use blogbot_classifier::{evaluate, train, Classifier, EvalReport, TrainConfig, TrainInput, TrainProgress};
@@ -29,6 +30,8 @@ pub struct Trainer {
     pub rules_union: bool,
     /// Serve and evaluate with int8 dense layers (`--int8`).
     pub int8: bool,
+    /// The fixed held-out records every promotion decision is taken on (`promotion.rs`).
+    pub promotion: Arc<PromotionSet>,
 }
 
 /// The splits of a registered dataset.
@@ -43,11 +46,6 @@ pub fn load_splits(dir: &Path) -> Result<Splits, String> {
     Ok(Splits { train: read("train")?, validation: read("validation")?, test: read("test")? })
 }
 
-/// Test-set binary F1 of an evaluation report.
-fn f1(r: &EvalReport) -> f64 {
-    r.test.model.binary.f1
-}
-
 /// The headline metrics every answer carries.
 pub fn summary(r: &EvalReport) -> Value {
     let m = &r.test.model;
@@ -60,29 +58,6 @@ pub fn summary(r: &EvalReport) -> Value {
     })
 }
 
-/// Per-type F1 is compared only on types with at least this many gold documents in the test split: with one or
-/// two examples a type's F1 is noise (0 or 1), and a challenger would be kept out by chance.
-pub const MIN_TYPE_SUPPORT: usize = 5;
-
-/// Whether `challenger` beats `champion` on the same test set; the reason either way.
-pub fn should_promote(challenger: &EvalReport, champion: &EvalReport, tolerance: f64) -> (bool, String) {
-    let (c, p) = (f1(challenger), f1(champion));
-    if c <= p {
-        return (false, format!("binary F1 {c:.4} does not beat the champion's {p:.4} on the same test set"));
-    }
-    for (ty, prf) in champion.test.model.per_type.iter().filter(|(_, p)| p.gold >= MIN_TYPE_SUPPORT) {
-        let mine = challenger.test.model.per_type.get(ty).map(|x| x.f1).unwrap_or(0.0);
-        if prf.f1 - mine > tolerance {
-            return (false, format!(
-                "binary F1 {c:.4} beats {p:.4}, but {ty} F1 drops {:.4} -> {mine:.4} (tolerance {tolerance})",
-                prf.f1
-            ));
-        }
-    }
-    (true, format!(
-        "binary F1 {c:.4} beats the champion's {p:.4}; no per-type F1 drop over {tolerance} (types with >= {MIN_TYPE_SUPPORT} test documents)"
-    ))
-}
 
 impl Trainer {
     /// Loads a registered model's folder, with the rule union when configured.
@@ -148,8 +123,13 @@ impl Trainer {
         classifier.save(&tmp).map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let _ = std::fs::remove_dir_all(&ckpt);
-        let metrics = json!({"summary": summary(&report), "report": report, "history": outcome.history,
-                             "steps": outcome.steps, "best_epoch": outcome.best_epoch});
+        let (promo_metrics, promo_preds) = promotion::score(&classifier, &self.promotion)?;
+        let promo_scores = SetScores::from_metrics(&promo_metrics);
+        let mut headline = summary(&report);
+        headline["promotion_set"] = json!(promo_scores);
+        let metrics = json!({"summary": headline, "report": report, "history": outcome.history,
+                             "steps": outcome.steps, "best_epoch": outcome.best_epoch,
+                             "promotion_set": promo_metrics});
         let row = self
             .db
             .insert_model(&model_id, dataset_id, &classifier.model().config().base_encoder, &serde_json::to_value(cfg).unwrap_or_default(), &metrics, &dir.display().to_string())
@@ -157,13 +137,19 @@ impl Trainer {
         self.db.set_alias_with_decision(CHALLENGER, &model_id, "", None, "").map_err(|e| e.to_string())?;
 
         let champion = self.db.alias(CHAMPION).map_err(|e| e.to_string())?;
-        let (promote, reason) = match &champion {
-            None => (true, "first model: no champion yet".to_string()),
+        let (promote, reason, verdict) = match &champion {
+            None => (true, "first model: no champion yet".to_string(), None),
             Some(cid) => {
                 let crow = self.db.model(cid).map_err(|e| e.to_string())?.ok_or(format!("champion `{cid}` missing"))?;
                 let champ = self.load(Path::new(&crow.path))?;
-                let champ_report = evaluate(&champ, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
-                should_promote(&report, &champ_report, self.type_f1_tolerance)
+                let (champ_metrics, champ_preds) = promotion::score(&champ, &self.promotion)?;
+                let v = promotion::decide(
+                    &self.promotion,
+                    (&promo_metrics, &promo_preds),
+                    (&champ_metrics, &champ_preds),
+                    self.type_f1_tolerance,
+                );
+                (v.promote, v.reason.clone(), Some(v))
             }
         };
         if promote {
@@ -177,7 +163,7 @@ impl Trainer {
         }
         tracing::info!(model = %model_id, promote, %reason, "challenger evaluated");
         Ok(json!({"model_id": model_id, "version": row.version, "promoted": promote, "reason": reason,
-                  "metrics": summary(&report)}))
+                  "verdict": verdict, "metrics": headline}))
     }
 
     /// Makes `model_id` the champion by hand (recorded as `manual`, or `rollback`).

@@ -34,6 +34,9 @@ pub async fn create(state: web::Data<AppState>, req: web::Json<CreateDataset>) -
     let mut spec = BuildSpec::new(req.size, req.seed.unwrap_or_else(rand::random));
     spec.positive_ratio = req.positive_ratio.unwrap_or(0.5);
     spec.types = req.types.clone().unwrap_or_default();
+    // The promotion set's held-out posts never enter a dataset.
+    spec.exclude = state.trainer.promotion.roots.clone();
+    spec.vetter = state.service.vetter();
     spec.check()?;
     let posts = match (&req.posts, &req.posts_inline) {
         (Some(_), Some(_)) => return Err(ApiError::BadRequest("give `posts` or `posts_inline`, not both".into())),
