@@ -14,6 +14,8 @@ pub async fn generate(common: Common, args: GenerateArgs) -> anyhow::Result<()> 
     let mut spec = BuildSpec::new(args.size, args.seed);
     spec.positive_ratio = args.positive_ratio;
     spec.concurrency = args.concurrency;
+    // The corpus's held-out posts are the promotion set's; keep them out of training data.
+    spec.exclude = blogbot_generator::dataset::holdout_roots(&posts);
     spec.check()?;
     let llm = if args.no_llm { None } else { Some(crate::server::load_llm(&common).await?.0) };
     let bar = ProgressBar::new(args.size as u64);
@@ -84,6 +86,10 @@ fn cli_trainer(common: &Common, tolerance: f64) -> anyhow::Result<crate::trainin
         type_f1_tolerance: tolerance,
         rules_union: common.rules_union,
         int8: common.int8,
+        promotion: std::sync::Arc::new(
+            crate::promotion::load_or_build(&common.data_dir, std::path::Path::new(crate::server::DEFAULT_POSTS))
+                .map_err(anyhow::Error::msg)?,
+        ),
     })
 }
 
@@ -167,7 +173,7 @@ pub fn predict(common: Common, args: crate::config::PredictArgs) -> anyhow::Resu
         for chunk in items.chunks(16) {
             let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
             for p in classifier.classify(&texts)? {
-                out.push(serde_json::json!({"violation": p.violation, "score": p.score,
+                out.push(serde_json::json!({"violation": p.violation, "suspected": p.suspected, "score": p.score,
                     "spans": p.spans.iter().map(|s| serde_json::json!({"start": s.start, "end": s.end, "type": s.ty})).collect::<Vec<_>>()}));
             }
             bar.inc(chunk.len() as u64);
@@ -181,5 +187,32 @@ pub fn predict(common: Common, args: crate::config::PredictArgs) -> anyhow::Resu
         writeln!(f, "{p}")?;
     }
     eprintln!("{} predictions in {:.1} s -> {}", items.len(), started.elapsed().as_secs_f64(), args.out.display());
+    Ok(())
+}
+
+/// `blogbot-server dev-eval`: a model's real-prose report, stored with the model (see `dev_eval.rs`).
+pub fn dev_eval(common: Common, args: crate::config::DevEvalArgs) -> anyhow::Result<()> {
+    let gold = crate::dev_eval::read_gold(&args.dev_set.join("dev.jsonl"))?;
+    let trainer = cli_trainer(&common, 0.0)?;
+    let (id, classifier) = load_model(&trainer, &args.model)?;
+    let started = std::time::Instant::now();
+    let preds = crate::dev_eval::predict(&classifier, &gold)?;
+    let report = crate::dev_eval::score(&gold, &preds);
+    let stored = crate::dev_eval::stored(&args.dev_set, &report, started.elapsed().as_secs_f64());
+    trainer.db.set_model_metric(&id, "dev_set", &stored)?;
+    let out = serde_json::json!({"model_id": id, "dev_set": stored});
+    if let Some(path) = &args.out {
+        std::fs::write(path, serde_json::to_string_pretty(&out)?).with_context(|| format!("writing {}", path.display()))?;
+        let mut lines = String::new();
+        for (g, p) in gold.iter().zip(&preds) {
+            lines.push_str(&serde_json::json!({"id": g.id, "violation": p.violation, "suspected": p.suspected,
+                "score": p.score, "spans": p.spans.iter().map(|s| serde_json::json!({"start": s.start, "end": s.end,
+                "type": s.ty, "text": s.text})).collect::<Vec<_>>()}).to_string());
+            lines.push('\n');
+        }
+        let pred_path = path.with_extension("predictions.jsonl");
+        std::fs::write(&pred_path, lines).with_context(|| format!("writing {}", pred_path.display()))?;
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

@@ -33,6 +33,7 @@ fn main() -> anyhow::Result<()> {
             Some(Command::Train(t)) => blogbot_server::cli::train(common, t),
             Some(Command::Eval(e)) => blogbot_server::cli::eval(common, e),
             Some(Command::Predict(p)) => blogbot_server::cli::predict(common, p),
+            Some(Command::DevEval(d)) => blogbot_server::cli::dev_eval(common, d),
         }
     })
     .map_err(|e| {

@@ -95,6 +95,17 @@ impl Db {
         })
     }
 
+    /// Sets one key of a model's stored metrics (e.g. `dev_set`), keeping the rest.
+    pub fn set_model_metric(&self, id: &str, key: &str, value: &Value) -> Result<(), ApiError> {
+        let mut row = self.model(id)?.ok_or_else(|| ApiError::NotFound(format!("no model `{id}`")))?;
+        if !row.metrics.is_object() {
+            row.metrics = Value::Object(Default::default());
+        }
+        row.metrics[key] = value.clone();
+        self.conn().execute("UPDATE models SET metrics = ?1 WHERE id = ?2", params![row.metrics.to_string(), id])?;
+        Ok(())
+    }
+
     pub fn model(&self, id: &str) -> Result<Option<ModelRow>, ApiError> {
         Ok(self
             .conn()
