@@ -398,7 +398,7 @@ const NEGATIVES: &[Frame] = &[
     s("n.musician-live", "Seeing {musician} live had been on my list for years."),
     s("n.historic-biography", "I picked up a biography of {historic} in a charity shop."),
     s("n.historic-exhibition", "The {historic} exhibition in {place} was packed."),
-    s("n.presenter-series", "{presenter}'s new series has me hooked."),
+    s("n.presenter-series", "{presenter}'s old series is on again and I'm hooked."),
     s("n.presenter-voice", "I could listen to {presenter} talk about anything."),
     s("n.figure-quote", "There's a quote from {figure} pinned above my desk."),
     // Places.
@@ -1278,7 +1278,7 @@ pub fn place<R: Rng + ?Sized>(
     let first_line = body.lines().next().unwrap_or("");
     let starts: Vec<&Carrier> = slots.iter().filter(|s| s.0 == 0).map(|s| &carriers[s.2]).collect();
     for (k, c) in starts.iter().enumerate() {
-        push(&mut out, *c);
+        push(&mut out, c);
         let next_is_sentence = match starts.get(k + 1) {
             Some(n) => n.kind == CarrierKind::Sentence,
             None => ends_sentence(first_line),
