@@ -107,6 +107,8 @@ fn classifier_spans_slice_the_original_text() {
     let preds = classifier.classify(&refs).unwrap();
     for (p, s) in preds.iter().zip(&scored) {
         assert_eq!(p.score, s.score);
-        assert_eq!(p.violation, s.score >= classifier.threshold());
+        // A violation needs a span; a high score without one is a suspicion.
+        assert_eq!(p.violation, s.score >= classifier.threshold() && !s.spans.is_empty());
+        assert_eq!(p.suspected, s.score >= classifier.threshold() && s.spans.is_empty());
     }
 }
