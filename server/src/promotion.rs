@@ -27,6 +27,11 @@ pub const PROMOTION_SEED: u64 = 20_261_204;
 pub const MIN_MARGIN: f64 = 0.005;
 /// Largest drop of binary F1 or of span F1 on the promotion set that a promoted challenger may show.
 pub const MAX_METRIC_DROP: f64 = 0.01;
+/// A challenger whose combined margin is at least this large at the low end of its 95% interval is clearly better
+/// overall: a drop of binary F1, span F1 or one type's span F1 alone does not keep it out (a weak champion that
+/// flags every text has a high binary F1 and almost no span F1, and the rule union gives it full marks on the
+/// structured types).
+pub const DECISIVE_MARGIN: f64 = 0.05;
 /// Per-type span F1 is compared only on types with at least this many gold spans in the promotion set.
 pub const MIN_TYPE_SPANS: usize = 20;
 const RESAMPLES: usize = 1000;
@@ -213,7 +218,8 @@ fn bootstrap_ci(records: &[Record], challenger: &[Prediction], champion: &[Predi
 ///
 /// Promote only if the combined score (binary F1 + span F1, halved) rises by at least [`MIN_MARGIN`], neither
 /// binary F1 nor span F1 drops by more than [`MAX_METRIC_DROP`], and no type's span F1 drops by more than
-/// `type_tolerance` (types with at least [`MIN_TYPE_SPANS`] gold spans).
+/// `type_tolerance` (types with at least [`MIN_TYPE_SPANS`] gold spans); the last two guards give way when the
+/// gain is decisive (see [`DECISIVE_MARGIN`]).
 pub fn decide(
     set: &PromotionSet,
     challenger: (&Metrics, &[Prediction]),
@@ -239,12 +245,20 @@ pub fn decide(
         .find(|(_, before, after)| before - after > type_tolerance);
     let (promote, why) = if margin < MIN_MARGIN {
         (false, format!("rejected: margin below {MIN_MARGIN}"))
-    } else if p.binary_f1 - c.binary_f1 > MAX_METRIC_DROP || p.span_f1 - c.span_f1 > MAX_METRIC_DROP {
-        (false, format!("rejected: binary or span F1 drops by more than {MAX_METRIC_DROP}"))
-    } else if let Some((t, before, after)) = type_drop {
+    } else if ci.0 < DECISIVE_MARGIN
+        && (p.binary_f1 - c.binary_f1 > MAX_METRIC_DROP || p.span_f1 - c.span_f1 > MAX_METRIC_DROP)
+    {
+        (false, format!(
+            "rejected: binary or span F1 drops by more than {MAX_METRIC_DROP} and the gain is not decisive (95% CI low end below {DECISIVE_MARGIN})"
+        ))
+    } else if let Some((t, before, after)) = type_drop.filter(|_| ci.0 < DECISIVE_MARGIN) {
         (false, format!("rejected: {t} span F1 drops {before:.4} -> {after:.4} (tolerance {type_tolerance})"))
     } else {
-        (true, format!("promoted: margin at least {MIN_MARGIN}, no metric or type drop past its tolerance"))
+        (true, if ci.0 >= DECISIVE_MARGIN {
+            format!("promoted: decisive gain (95% CI low end at least {DECISIVE_MARGIN})")
+        } else {
+            format!("promoted: margin at least {MIN_MARGIN}, no metric or type drop past its tolerance")
+        })
     };
     Verdict { promote, reason: format!("{why}; {head}"), records: n, challenger: c, champion: p, margin, margin_ci95: ci }
 }
@@ -302,5 +316,41 @@ mod tests {
         let worse = run(&s, 150, 200);
         assert!(!worse.promote && worse.margin < 0.0, "{}", worse.reason);
         assert!(worse.reason.contains("95% CI"));
+    }
+
+    /// Predictions where record `i` (positive or not) is flagged and, when `span`, carries its gold span.
+    fn preds_by(set: &PromotionSet, f: impl Fn(usize, bool) -> (bool, bool)) -> Vec<Prediction> {
+        (0..set.records.len())
+            .map(|i| {
+                let (flag, span) = f(i, set.records[i].label == 1);
+                let mut p = pred(flag && span);
+                p.violation = flag;
+                p
+            })
+            .collect()
+    }
+
+    fn decide_between(set: &PromotionSet, a: &[Prediction], b: &[Prediction]) -> Verdict {
+        let (ma, mb) = (compute_metrics(&set.records, a, 0.5), compute_metrics(&set.records, b, 0.5));
+        decide(set, (&ma, a), (&mb, b), 0.05)
+    }
+
+    #[test]
+    fn a_metric_drop_blocks_a_small_gain_but_not_a_decisive_one() {
+        let s = set(600);
+        // Champion: flags 120 of 300 negatives, finds 270 of 300 positives' spans.
+        let champion = preds_by(&s, |i, pos| if pos { (true, i / 2 < 270) } else { (i / 2 < 120, false) });
+        // Challenger: no false alarm, 255 spans: a higher combined score, span F1 down by about 0.03.
+        let small = preds_by(&s, |i, pos| (pos && i / 2 < 255, pos && i / 2 < 255));
+        let v = decide_between(&s, &small, &champion);
+        assert!(v.margin >= MIN_MARGIN && v.margin_ci95.0 < DECISIVE_MARGIN, "{v:?}");
+        assert!(!v.promote && v.reason.contains("not decisive"), "{}", v.reason);
+        // A weak champion that flags everything and highlights nothing beats the challenger on binary F1 alone
+        // (0.667 vs 0.571); the challenger's spans make it decisively better.
+        let flags_all = preds_by(&s, |_, _| (true, false));
+        let finds_some = preds_by(&s, |i, pos| (pos && i / 2 < 120, pos && i / 2 < 120));
+        let v = decide_between(&s, &finds_some, &flags_all);
+        assert!(v.challenger.binary_f1 + MAX_METRIC_DROP < v.champion.binary_f1, "{v:?}");
+        assert!(v.promote && v.reason.contains("decisive"), "{}", v.reason);
     }
 }
