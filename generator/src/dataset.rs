@@ -51,6 +51,9 @@ pub struct BuildSpec {
     pub exclude: Vec<String>,
     /// Vets source posts besides the rule detectors; a post either flags is left out and reported.
     pub vetter: Option<Vetter>,
+    /// Share of the records the LLM would write that it does write; the others take a template sentence. Below 1
+    /// a bigger dataset costs the same LLM time.
+    pub llm_share: f64,
 }
 
 impl BuildSpec {
@@ -64,6 +67,7 @@ impl BuildSpec {
             inject: InjectConfig::default(),
             exclude: Vec::new(),
             vetter: None,
+            llm_share: 1.0,
         }
     }
 
@@ -71,6 +75,9 @@ impl BuildSpec {
     pub fn check(&self) -> Result<(), GeneratorError> {
         if self.size == 0 || self.size > MAX_SIZE {
             return Err(GeneratorError::InvalidInput(format!("size must be between 1 and {MAX_SIZE}, got {}", self.size)));
+        }
+        if !(0.0..=1.0).contains(&self.llm_share) || self.llm_share.is_nan() {
+            return Err(GeneratorError::InvalidInput(format!("llm_share must be between 0 and 1, got {}", self.llm_share)));
         }
         if !(0.0..=1.0).contains(&self.positive_ratio) || self.positive_ratio.is_nan() {
             return Err(GeneratorError::InvalidInput(format!(
@@ -336,6 +343,7 @@ async fn make_record(
         };
         return Ok(Made { record, llm_tried: false, calls: 0, tokens: 0, seconds: 0.0, rejections: Vec::new(), frames: Vec::new() });
     }
+    let llm = if spec.llm_share < 1.0 && llm.is_some() && !rng.random_bool(spec.llm_share) { None } else { llm };
     let out = inject(llm, &source.text, &carried, &mut rng, &spec.inject).await?;
     let record = Record {
         id,
@@ -612,6 +620,21 @@ mod tests {
         assert!(set.iter().all(|r| roots.iter().any(|h| h == root_id(&r.source_id))));
         assert!(report.by_label.len() == 2, "{:?}", report.by_label);
         assert_eq!(build_holdout_set(&posts, 50, 9).await.unwrap().0, set, "deterministic");
+    }
+
+    #[test]
+    fn specs_out_of_range_are_refused() {
+        let bad = |f: fn(&mut BuildSpec)| {
+            let mut s = BuildSpec::new(10, 0);
+            f(&mut s);
+            s.check().is_err()
+        };
+        assert!(!bad(|_| {}));
+        assert!(bad(|s| s.size = 0));
+        assert!(bad(|s| s.positive_ratio = 1.5));
+        assert!(bad(|s| s.llm_share = -0.1));
+        assert!(bad(|s| s.llm_share = f64::NAN));
+        assert!(!bad(|s| s.llm_share = 0.0));
     }
 
     #[tokio::test]
