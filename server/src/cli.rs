@@ -116,6 +116,7 @@ pub fn train(common: Common, args: crate::config::TrainArgs) -> anyhow::Result<(
     cfg.stride = cfg.stride.min(args.max_len / 4);
     cfg.seed = args.seed;
     cfg.max_steps = args.max_steps;
+    cfg.span_free_keep = args.span_free_keep;
     let bar = ProgressBar::new(1);
     bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} steps {msg}").context("style")?);
     let cancel = AtomicBool::new(false);

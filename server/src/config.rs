@@ -108,9 +108,21 @@ pub struct ServeArgs {
     /// Do not start the bootstrap job (dataset + first champion) on a data dir without a champion.
     #[arg(long, env = "BLOGBOT_NO_BOOTSTRAP")]
     pub no_bootstrap: bool,
-    /// Records in the datasets built by the bootstrap, `POST /retrain` and `--retrain-every`.
-    #[arg(long, env = "BLOGBOT_RETRAIN_SIZE", default_value_t = 300)]
+    /// Records in the datasets built by the bootstrap's second stage, `POST /retrain` and `--retrain-every`.
+    #[arg(long, env = "BLOGBOT_RETRAIN_SIZE", default_value_t = 900)]
     pub retrain_size: usize,
+    /// Share of those datasets' LLM-eligible records that the LLM writes (the rest take template sentences; most
+    /// positives come from carrier frames either way): 0.35 of 900 records costs the LLM time 300 records at 1.0
+    /// did.
+    #[arg(long, env = "BLOGBOT_RETRAIN_LLM_SHARE", default_value_t = 0.35)]
+    pub retrain_llm_share: f64,
+    /// Records in the bootstrap's first dataset (carrier frames and templates, no LLM), which trains the first
+    /// champion.
+    #[arg(long, env = "BLOGBOT_FIRST_SIZE", default_value_t = 400)]
+    pub first_size: usize,
+    /// Optimizer steps that train the first champion (8 windows each; about 0.8 steps/s on 2 cores).
+    #[arg(long, env = "BLOGBOT_FIRST_STEPS", default_value_t = 80)]
+    pub first_steps: usize,
     /// Retrain on a schedule (e.g. `12h`, `14d`): fresh dataset, challenger, promotion if it wins.
     #[arg(long, env = "BLOGBOT_RETRAIN_EVERY", value_parser = humantime::parse_duration)]
     pub retrain_every: Option<std::time::Duration>,
@@ -149,7 +161,10 @@ impl Default for ServeArgs {
             max_body_bytes: 2 * 1024 * 1024,
             max_text_chars: 20_000,
             no_bootstrap: false,
-            retrain_size: 300,
+            retrain_size: 900,
+            retrain_llm_share: 0.35,
+            first_size: 400,
+            first_steps: 80,
             retrain_every: None,
             type_f1_tolerance: 0.02,
             api_keys_file: None,
@@ -204,6 +219,9 @@ pub struct TrainArgs {
     pub seed: u64,
     #[arg(long)]
     pub max_steps: Option<usize>,
+    /// Share of the windows without personal data each epoch trains on, in (0, 1].
+    #[arg(long, default_value_t = 1.0)]
+    pub span_free_keep: f64,
     #[arg(long, default_value_t = 0.02)]
     pub type_f1_tolerance: f64,
 }

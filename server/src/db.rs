@@ -109,7 +109,8 @@ impl Db {
     pub fn fail_interrupted_jobs(&self) -> Result<usize, rusqlite::Error> {
         self.conn().execute(
             "UPDATE jobs SET state = 'failed', message = 'interrupted: the server stopped while this job was '
-               || state || '; start it again', updated_at = ?1 WHERE state IN ('queued', 'running')",
+               || state || ' (at: ' || message || '); start it again', updated_at = ?1
+             WHERE state IN ('queued', 'running')",
             params![now()],
         )
     }

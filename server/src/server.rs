@@ -56,6 +56,14 @@ pub fn open_state(data_dir: &std::path::Path) -> anyhow::Result<Arc<Db>> {
 /// Runs the server until a shutdown signal.
 pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.retrain_llm_share),
+        "--retrain-llm-share must be between 0 and 1, got {}",
+        args.retrain_llm_share
+    );
+    anyhow::ensure!(args.first_size >= 20, "--first-size must be at least 20 records, got {}", args.first_size);
+    anyhow::ensure!(args.first_steps >= 1, "--first-steps must be at least 1");
+    anyhow::ensure!(args.retrain_size >= 20, "--retrain-size must be at least 20 records, got {}", args.retrain_size);
     let api_keys = match &args.api_keys_file {
         Some(p) => {
             let k = ApiKeys::load(p)?;
@@ -138,12 +146,20 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         service: service.clone(),
         trainer,
         retrain_size: args.retrain_size,
+        retrain_llm_share: args.retrain_llm_share,
+        first_size: args.first_size,
+        first_steps: args.first_steps,
         bootstrap_job: std::sync::Mutex::new(None),
     });
     if service.current().is_none() && !args.no_bootstrap {
-        let id = crate::jobs_kinds::submit_retrain(&state, "bootstrap", args.retrain_size, 0)
+        let id = crate::jobs_kinds::submit_bootstrap(&state)
             .map_err(|e| anyhow::anyhow!("starting the bootstrap job: {e}"))?;
-        tracing::info!(job = %id, size = args.retrain_size, "no champion: bootstrap job started (dataset, training, evaluation)");
+        tracing::info!(
+            job = %id,
+            first_size = args.first_size,
+            size = args.retrain_size,
+            "no champion: bootstrap job started (first champion without the LLM, then an LLM dataset and a challenger)"
+        );
         *state.bootstrap_job.lock().unwrap_or_else(|p| p.into_inner()) = Some(id);
     }
     if let Some(every) = args.retrain_every {

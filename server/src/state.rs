@@ -42,8 +42,13 @@ pub struct AppState {
     pub started: std::time::Instant,
     pub service: ClassifierService,
     pub trainer: Trainer,
-    /// Dataset size of `POST /retrain` without a size, of `--retrain-every` and of the bootstrap.
+    /// Dataset size of `POST /retrain` without a size, of `--retrain-every` and of the bootstrap's second stage.
     pub retrain_size: usize,
+    /// Share of those datasets' LLM-eligible records the LLM writes.
+    pub retrain_llm_share: f64,
+    /// The bootstrap's first stage: dataset size (no LLM) and training steps.
+    pub first_size: usize,
+    pub first_steps: usize,
     /// The bootstrap job, while the data dir has no champion yet.
     pub bootstrap_job: std::sync::Mutex<Option<String>>,
     /// `None`: no keys file, loopback callers only.

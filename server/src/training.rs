@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+/// The decision recorded for a data dir's first model.
+const FIRST_MODEL: &str = "first model: no champion yet";
+
 /// What training needs from the server.
 #[derive(Clone)]
 pub struct Trainer {
@@ -123,22 +126,31 @@ impl Trainer {
         classifier.save(&tmp).map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let _ = std::fs::remove_dir_all(&ckpt);
-        let (promo_metrics, promo_preds) = promotion::score(&classifier, &self.promotion)?;
-        let promo_scores = SetScores::from_metrics(&promo_metrics);
         let mut headline = summary(&report);
-        headline["promotion_set"] = json!(promo_scores);
         let metrics = json!({"summary": headline, "report": report, "history": outcome.history,
-                             "steps": outcome.steps, "best_epoch": outcome.best_epoch,
-                             "promotion_set": promo_metrics});
-        let row = self
+                             "steps": outcome.steps, "best_epoch": outcome.best_epoch});
+        let mut row = self
             .db
             .insert_model(&model_id, dataset_id, &classifier.model().config().base_encoder, &serde_json::to_value(cfg).unwrap_or_default(), &metrics, &dir.display().to_string())
             .map_err(|e| e.to_string())?;
         self.db.set_alias_with_decision(CHALLENGER, &model_id, "", None, "").map_err(|e| e.to_string())?;
-
+        let classifier = Arc::new(classifier);
         let champion = self.db.alias(CHAMPION).map_err(|e| e.to_string())?;
+        if champion.is_none() {
+            // The first model serves at once; its promotion-set scores follow (they decide nothing yet).
+            self.db
+                .set_alias_with_decision(CHAMPION, &model_id, "promoted", None, FIRST_MODEL)
+                .map_err(|e| e.to_string())?;
+            self.service.swap(Served { classifier: classifier.clone(), meta: Self::meta(&row, &classifier) });
+        }
+        let (promo_metrics, promo_preds) = promotion::score(&classifier, &self.promotion)?;
+        headline["promotion_set"] = json!(SetScores::from_metrics(&promo_metrics));
+        self.db.set_model_metric(&model_id, "summary", &headline).map_err(|e| e.to_string())?;
+        self.db.set_model_metric(&model_id, "promotion_set", &json!(promo_metrics)).map_err(|e| e.to_string())?;
+        row.metrics["summary"] = headline.clone();
+
         let (promote, reason, verdict) = match &champion {
-            None => (true, "first model: no champion yet".to_string(), None),
+            None => (true, FIRST_MODEL.to_string(), None),
             Some(cid) => {
                 let crow = self.db.model(cid).map_err(|e| e.to_string())?.ok_or(format!("champion `{cid}` missing"))?;
                 let champ = self.load(Path::new(&crow.path))?;
@@ -152,12 +164,14 @@ impl Trainer {
                 (v.promote, v.reason.clone(), Some(v))
             }
         };
-        if promote {
+        if champion.is_none() {
+            // Serve again with the promotion-set scores in the model's metadata.
+            self.service.swap(Served { classifier: classifier.clone(), meta: Self::meta(&row, &classifier) });
+        } else if promote {
             self.db
                 .set_alias_with_decision(CHAMPION, &model_id, "promoted", champion.as_deref(), &reason)
                 .map_err(|e| e.to_string())?;
-            let meta = Self::meta(&row, &classifier);
-            self.service.swap(Served { classifier: Arc::new(classifier), meta });
+            self.service.swap(Served { classifier: classifier.clone(), meta: Self::meta(&row, &classifier) });
         } else {
             self.db.record_decision("rejected", &model_id, champion.as_deref(), &reason).map_err(|e| e.to_string())?;
         }

@@ -25,6 +25,8 @@ pub struct CreateDataset {
     pub types: Option<Vec<PiiType>>,
     /// `false` = template sentences only (fast, no LLM); default true.
     pub use_llm: Option<bool>,
+    /// Share of the LLM-eligible records the LLM writes, the rest taking template sentences (0 to 1, default 1).
+    pub llm_share: Option<f64>,
 }
 
 #[utoipa::path(post, path = "/datasets", tag = "generator", summary = "Build a labelled dataset in the background (scope admin)", request_body = CreateDataset, responses((status = 202, description = "Job id"), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Missing or unknown API key", body = ErrorBody), (status = 403, description = "Key lacks the scope", body = ErrorBody), (status = 429, description = "Too many jobs", body = ErrorBody)))]
@@ -34,6 +36,7 @@ pub async fn create(state: web::Data<AppState>, req: web::Json<CreateDataset>) -
     let mut spec = BuildSpec::new(req.size, req.seed.unwrap_or_else(rand::random));
     spec.positive_ratio = req.positive_ratio.unwrap_or(0.5);
     spec.types = req.types.clone().unwrap_or_default();
+    spec.llm_share = req.llm_share.unwrap_or(1.0);
     // The promotion set's held-out posts never enter a dataset.
     spec.exclude = state.trainer.promotion.roots.clone();
     spec.vetter = state.service.vetter();
@@ -72,13 +75,14 @@ pub async fn create(state: web::Data<AppState>, req: web::Json<CreateDataset>) -
     let params = json!({
         "dataset_id": dataset_id, "size": spec.size, "positive_ratio": spec.positive_ratio, "seed": spec.seed,
         "types": spec.types, "posts": req.posts, "posts_inline": req.posts_inline.as_ref().map(|p| p.len()),
-        "source_posts": posts.len(), "use_llm": use_llm, "max_size": MAX_SIZE,
+        "source_posts": posts.len(), "use_llm": use_llm, "llm_share": spec.llm_share, "max_size": MAX_SIZE,
     });
     let st = state.clone();
     let id = dataset_id.clone();
     let job_id = state.jobs.submit("dataset", params, move |ctx| async move {
         let llm = use_llm.then(|| st.llm.clone());
-        crate::jobs_kinds::build_dataset(&ctx, llm.as_deref(), &posts, &spec, &st.data_dir, &st.db, &id, 1.0).await
+        crate::jobs_kinds::build_dataset(&ctx, llm.as_deref(), &posts, &spec, &st.data_dir, &st.db, &id, crate::jobs_kinds::Part::WHOLE)
+            .await
     })?;
     Ok(HttpResponse::Accepted().json(json!({"job_id": job_id, "dataset_id": dataset_id})))
 }

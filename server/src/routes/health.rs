@@ -14,11 +14,16 @@ pub async fn health() -> HttpResponse {
 #[utoipa::path(get, path = "/ready", tag = "probes", summary = "Models loaded: the LLM, the classifier in service, the bootstrap job (open, no key)", security(()), responses((status = 200, description = "Ready, with what was loaded")))]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let bootstrap_job = state.bootstrap_job.lock().unwrap_or_else(|p| p.into_inner()).clone();
     HttpResponse::Ok().json(json!({
         "ready": true,
         "models": state.models(),
         "classifier": state.service.current(),
-        "bootstrap_job": state.bootstrap_job.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        "bootstrap_job": bootstrap_job,
+        // Which stage of the bootstrap runs and how far it is ("stage 1/2, first champion: ...").
+        "bootstrap": bootstrap_job.as_ref().and_then(|id| state.db.job(id).ok().flatten()).map(|j| json!({
+            "state": j.state.as_str(), "progress": j.progress, "message": j.message,
+        })),
         "uptime_s": state.started.elapsed().as_secs(),
         "version": env!("CARGO_PKG_VERSION"),
     }))

@@ -21,6 +21,8 @@ pub struct TrainRequest {
     pub max_len: Option<usize>,
     /// Stop after this many optimizer steps (a quick or deliberately weak model).
     pub max_steps: Option<usize>,
+    /// Share of the windows without personal data each epoch trains on, in (0, 1] (default 1).
+    pub span_free_keep: Option<f64>,
 }
 
 impl TrainRequest {
@@ -56,6 +58,12 @@ impl TrainRequest {
                 return Err(ApiError::BadRequest("`max_steps` must be at least 1".into()));
             }
             c.max_steps = Some(s);
+        }
+        if let Some(k) = self.span_free_keep {
+            if !(k > 0.0 && k <= 1.0) {
+                return Err(ApiError::BadRequest(format!("`span_free_keep` must be in (0, 1], got {k}")));
+            }
+            c.span_free_keep = k;
         }
         c.seed = self.seed.unwrap_or(0);
         Ok(c)
