@@ -314,9 +314,12 @@ pub fn train(
     let weights = class_weights(&examples, cfg);
     let has_span: Vec<bool> = examples.iter().map(|e| e.doc).collect();
     let span_windows = has_span.iter().filter(|&&b| b).count();
-    let per_epoch = span_windows + ((examples.len() - span_windows) as f64 * cfg.span_free_keep.min(1.0)).round() as usize;
-    let steps_per_epoch = per_epoch.max(1).div_ceil(cfg.batch_size);
-    let total_steps = (steps_per_epoch * cfg.epochs).min(cfg.max_steps.unwrap_or(usize::MAX)).max(1);
+    // Each epoch's sample is fixed by (seed, epoch), so the schedule knows every epoch's exact step count.
+    let epoch_windows: Vec<usize> =
+        (1..=cfg.epochs).map(|e| epoch_examples(&has_span, cfg.span_free_keep, cfg.seed, e).len()).collect();
+    let per_epoch = epoch_windows.first().copied().unwrap_or(0);
+    let all_steps: usize = epoch_windows.iter().map(|w| w.div_ceil(cfg.batch_size)).sum();
+    let total_steps = all_steps.min(cfg.max_steps.unwrap_or(usize::MAX)).max(1);
     let warmup = (cfg.warmup_ratio * total_steps as f64).ceil() as usize;
     state.total_steps = total_steps;
     tracing::info!(
