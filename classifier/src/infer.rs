@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::model::{sigmoid, tag_probs, PiiModel, TOKENIZER_FILE};
 use crate::tags::{decode_soft, PredSpan};
 use crate::tokenize::{most_central_window, windows, Encoded, PiiTokenizer};
-use blogbot_common::rules::RuleDetector;
+use blogbot_common::checksum::luhn_valid;
+use blogbot_common::rules::{iban_valid, RuleDetector};
 use blogbot_common::PiiType;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
@@ -138,9 +139,10 @@ impl Classifier {
         self.model.is_int8()
     }
 
-    /// Post-processes with the rule detector for [`PiiType::STRUCTURED`] types (e-mail, phone, card, IBAN, IP,
-    /// URL): each rule span replaces the model spans it overlaps, and its text becomes a violation. Off by
-    /// default; see the crate docs for what it changed when measured.
+    /// Post-processes with the rule detector: model spans that cannot be values of their type are dropped, and
+    /// each rule span (checksum- or syntax-valid structured values; dates of birth, ID numbers, handles and
+    /// addresses where their context words say so) replaces the model spans it overlaps and makes its text a
+    /// violation. Rules never find names. Off by default; see the crate docs for what it changed when measured.
     pub fn with_rules_union(mut self, on: bool) -> Self {
         self.rules = on.then(RuleDetector::new);
         self
@@ -261,17 +263,15 @@ fn merge(text: &str, enc: &Encoded, ws: &[Range<usize>], outs: &[WindowOut]) -> 
     Scored { score, type_scores, spans: decode_soft(text, &enc.offsets, &probs) }
 }
 
-/// The optional rule union (see [`Classifier::with_rules_union`]): each rule span of a structured type replaces
-/// the model spans it overlaps (for these types the rules are checksum- or syntax-validated, so their bounds and
-/// type are the better guess) and makes the text a violation of that type.
+/// The optional rule union (see [`Classifier::with_rules_union`]): each rule span replaces the model spans it
+/// overlaps (rules are checksum-, syntax- or context-validated, so their bounds and type are the better guess)
+/// and makes the text a violation of that type.
 fn add_rule_spans(rules: &RuleDetector, text: &str, scored: &mut Scored) {
-    // A structured-type span without the shape of its type (an "e-mail" without `@`, a "phone" with three
-    // digits) is a tagger mistake, typically the carrier words before a value ("email me at").
-    scored.spans.retain(|p| has_structured_shape(p.ty, &p.text));
+    // A span whose text cannot be a value of its type (an "e-mail" without `@`, a "card" that fails Luhn, a
+    // "date of birth" that is no date, an "ID" with no digits) is a tagger mistake: typically the carrier words
+    // before a value ("email me at", "my BSN") or a look-alike (an order number, "1.800GHz", a paint code).
+    scored.spans.retain(|p| plausible_value(p.ty, &p.text));
     for s in rules.detect(text) {
-        if !PiiType::STRUCTURED.contains(&s.ty) {
-            continue;
-        }
         scored.spans.retain(|p| !(p.start < s.end && s.start < p.end));
         scored.score = 1.0;
         scored.type_scores[s.ty.index()] = 1.0;
@@ -280,17 +280,43 @@ fn add_rule_spans(rules: &RuleDetector, text: &str, scored: &mut Scored) {
     scored.spans.sort_by_key(|s| s.start);
 }
 
-/// Whether `text` could be a value of `ty`; always true for the free-form types.
-fn has_structured_shape(ty: PiiType, text: &str) -> bool {
+/// Whether `text` could be a value of `ty`. Structured types are checked the way their issuers define them
+/// (Luhn for cards, ISO 13616 for IBANs, an address parse for IPs); the others need what every value of the
+/// type has (a date needs a day and month that exist, an ID number digits, a name letters).
+fn plausible_value(ty: PiiType, text: &str) -> bool {
     let digits = text.chars().filter(char::is_ascii_digit).count();
+    let trimmed = text.trim_matches(|c: char| !c.is_alphanumeric() && c != ':');
     match ty {
         PiiType::Email => text.contains('@'),
         PiiType::Url => text.contains('.') || text.contains('/'),
-        PiiType::Phone => digits >= 6,
-        PiiType::CreditCard => digits >= 12,
-        PiiType::Iban => digits >= 8,
-        PiiType::IpAddress => text.contains('.') || text.contains(':'),
-        _ => true,
+        PiiType::Phone => (6..=16).contains(&digits),
+        PiiType::CreditCard => (12..=19).contains(&digits) && luhn_valid(trimmed),
+        PiiType::Iban => iban_valid(trimmed),
+        PiiType::IpAddress => trimmed.parse::<std::net::IpAddr>().is_ok(),
+        PiiType::DateOfBirth => looks_like_date(text),
+        PiiType::IdNumber => digits >= 4,
+        PiiType::Person | PiiType::Address => text.chars().any(char::is_alphabetic),
+        PiiType::Username => text.chars().any(char::is_alphanumeric),
+    }
+}
+
+/// Whether `text` names a calendar day: a month name (or its three-letter abbreviation) beside a number, or
+/// three numeric parts (ISO, day-first, month-first, two-digit years) with a month and day that exist.
+fn looks_like_date(text: &str) -> bool {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let lower = text.to_lowercase();
+    let has_digit = lower.chars().any(|c| c.is_ascii_digit());
+    let words = lower.split(|c: char| !c.is_alphabetic()).filter(|w| w.len() >= 3);
+    if has_digit && words.into_iter().any(|w| MONTHS.iter().any(|m| w.starts_with(m))) {
+        return true;
+    }
+    let parts: Vec<u32> =
+        lower.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty() && p.len() <= 4).filter_map(|p| p.parse().ok()).collect();
+    let day_month = |d: u32, m: u32| (1..=31).contains(&d) && (1..=12).contains(&m);
+    match parts[..] {
+        [y, m, d] if y >= 1000 => day_month(d, m),
+        [a, b, _] => day_month(a, b) || day_month(b, a),
+        _ => false,
     }
 }
 
@@ -313,9 +339,43 @@ mod tests {
         add_rule_spans(&RuleDetector::new(), text, &mut s);
         let texts: Vec<&str> = s.spans.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(texts, ["ana@x.org"]);
-        assert!(has_structured_shape(PiiType::Phone, "+44 7700 900123"));
-        assert!(!has_structured_shape(PiiType::Phone, "call me"));
-        assert!(has_structured_shape(PiiType::Person, "Kofi"));
+        assert!(plausible_value(PiiType::Phone, "+44 7700 900123"));
+        assert!(!plausible_value(PiiType::Phone, "call me"));
+        assert!(plausible_value(PiiType::Person, "Kofi"));
+    }
+
+    #[test]
+    fn spans_that_cannot_be_values_of_their_type_are_implausible() {
+        use PiiType::*;
+        let cases = [
+            (CreditCard, "4111 1111 1111 1111", true),
+            (CreditCard, "4111-1111-1111-1112", false),
+            (CreditCard, "804-3878604-5521766", false),
+            (Iban, "GB82 WEST 1234 5698 7654 32", true),
+            (Iban, "GB82 WEST 1234 5698 7654 33", false),
+            (IpAddress, "192.168.1.20", true),
+            (IpAddress, "2001:db8::1", true),
+            (IpAddress, "1.800GHz", false),
+            (IpAddress, ".00", false),
+            (DateOfBirth, "1980-01-01", true),
+            (DateOfBirth, "the 2nd of February 2024", true),
+            (DateOfBirth, "Mar 4 1990", true),
+            (DateOfBirth, "04.07.1979", true),
+            (DateOfBirth, "7/23/85", true),
+            (DateOfBirth, "15YY 26/70", false),
+            (DateOfBirth, "/", false),
+            (DateOfBirth, "March", false),
+            (IdNumber, "RSSMRA85T10A562S", true),
+            (IdNumber, "CPF", false),
+            (IdNumber, "(", false),
+            (Person, "-", false),
+            (Person, "Renée", true),
+            (Username, "@", false),
+            (Username, "@gtron", true),
+        ];
+        for (ty, text, ok) in cases {
+            assert_eq!(plausible_value(ty, text), ok, "{ty:?} {text:?}");
+        }
     }
 
     fn scored() -> Scored {
@@ -343,7 +403,19 @@ mod tests {
         assert_eq!((s.spans[1].start, s.spans[1].text.as_str()), (phone_at, "+44 20 7946 0958"));
         assert_eq!(s.score, 1.0);
         assert_eq!(s.type_scores[PiiType::Email.index()], 1.0);
-        assert!(s.spans.iter().all(|p| p.ty != PiiType::Person), "rules never add unstructured types");
+        assert!(s.spans.iter().all(|p| p.ty != PiiType::Person), "rules never find names");
+    }
+
+    #[test]
+    fn rule_union_types_a_date_of_birth_its_context_words_announce() {
+        let text = "Gabby here. I was born on 12.03.1990, so the party is on me.";
+        let at = text.find("12.03").unwrap();
+        // The tagger saw a number but took it for an ID; the birth context makes it a date of birth.
+        let model_span = PredSpan { start: at, end: at + 7, ty: PiiType::IdNumber, text: "12.03.1".into(), score: 0.6 };
+        let mut s = Scored { score: 0.7, type_scores: [0.0; N_TYPES], spans: vec![model_span] };
+        add_rule_spans(&RuleDetector::new(), text, &mut s);
+        assert_eq!(s.spans.len(), 1, "{:?}", s.spans);
+        assert_eq!((s.spans[0].ty, s.spans[0].text.as_str()), (PiiType::DateOfBirth, "12.03.1990"));
     }
 
     #[test]

@@ -165,6 +165,24 @@ pub fn decode_soft(text: &str, offsets: &[(usize, usize)], probs: &[Vec<f32>]) -
         }
     }
     flush(cur.take(), &mut out);
+    join_touching(out)
+}
+
+/// Joins spans of one type with nothing between them: a second begin tag inside one written token ("(" then
+/// "044)-9270829") is one value, not two.
+fn join_touching(spans: Vec<PredSpan>) -> Vec<PredSpan> {
+    let mut out: Vec<PredSpan> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(prev) if prev.ty == s.ty && prev.end == s.start => {
+                let (a, b) = ((prev.end - prev.start) as f32, (s.end - s.start) as f32);
+                prev.score = (prev.score * a + s.score * b) / (a + b);
+                prev.end = s.end;
+                prev.text.push_str(&s.text);
+            }
+            _ => out.push(s),
+        }
+    }
     out
 }
 
@@ -265,10 +283,17 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!((d[0].start, d[0].end, d[0].ty, d[0].text.as_str()), (5, 14, PiiType::Email, "ann@x.org"));
         assert!((d[0].score - 1.0).abs() < 1e-6);
-        // A B- tag inside the run starts a new span.
+        // A B- tag inside one written token does not cut it in two; a B- tag after a space starts a new span.
         probs[3] = one_hot(tag_begin(PiiType::Email));
         let d = decode_soft(text, &offsets, &probs);
-        assert_eq!(d.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["ann@", "x.org"]);
+        assert_eq!(d.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["ann@x.org"]);
+        probs[6] = one_hot(tag_begin(PiiType::Email));
+        let d = decode_soft(text, &offsets, &probs);
+        assert_eq!(d.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["ann@x.org", "now"]);
+        let url = PredSpan { start: 14, end: 15, ty: PiiType::Url, text: " ".into(), score: 1.0 };
+        assert_eq!(join_touching(vec![d[0].clone(), url.clone()]).len(), 2, "touching spans of two types stay apart");
+        probs[3] = one_hot(ie);
+        probs[6] = one_hot(TAG_O);
         // With one-hot gold tags it agrees with strict BIO decoding.
         let tags = [TAG_O, be, ie, ie, ie, ie, TAG_O];
         let hot: Vec<Vec<f32>> = tags.iter().map(|&t| one_hot(t)).collect();
