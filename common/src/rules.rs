@@ -10,7 +10,7 @@
 //! a valid shorter one inside it.
 
 pub use crate::checksum::luhn_valid;
-use crate::checksum::verhoeff_valid;
+use crate::checksum::{fnr_valid, hetu_valid, nir_valid, verhoeff_valid};
 use crate::labels::PiiType;
 use crate::record::Span;
 use crate::text::CharIndex;
@@ -30,7 +30,7 @@ const BARE_TLDS: &str = "com|org|net|edu|gov|io|dev|app|me|co|ai|blog|info|biz|x
 const CITY: &str = r"\p{Lu}\p{L}+(?:-\p{L}+){0,3}(?:\s(?:(?:am|an der|de|di|del|do|da|upon|sur|on)\s)?\p{Lu}\p{L}+(?:-\p{L}+){0,3}){0,2}";
 
 /// What may sit between an ID keyword and the number: "PESEL number is", "BSN) is", "SSN:", "no. ".
-const ID_GLUE: &str = r"(?:\s+(?:number|no\.?|nr\.?|num\.?|#))?\s*\)?\s*(?:is|was|:|=|-|#)?\s*";
+const ID_GLUE: &str = r"(?:\s+(?:number|no\.?|nr\.?|num\.?|#))?\s*\)?\s*,?\s*(?:(?:which|that)\s+(?:is|was)|is|was|:|=|-|#)?\s*";
 
 /// Words that, shortly before a number, say it is an order, a tracking code or a version rather than a
 /// phone number or an SSN.
@@ -38,7 +38,7 @@ const NEGATIVE_CONTEXT: &str = r"(?i)\b(?:order|orders|invoice|tracking|track|is
 
 /// Words that, shortly before a number, say it is a phone number. Only needed for the shapes that are
 /// ambiguous on their own (space-separated groups without a leading 0 or +).
-const PHONE_CONTEXT: &str = r"(?i)(?:\b(?:phone|phones|tel|telephone|mobile|cell|cellphone|call|calling|text|txt|sms|whatsapp|viber|signal|fax|dial|ring|contact|reach|reachable|hotline|helpline|landline|móvil|movil|teléfono|telefono|téléphone|portable|handy|telefon|tlf|numer|numero|número|number is|number:|no\.)(?:\W|$)|☎|📞|📱)";
+const PHONE_CONTEXT: &str = r"(?i)(?:\b(?:phone|phones|tel|telephone|mobile|cell|cellphone|call|calling|text|txt|sms|whatsapp|viber|signal|fax|dial|ring|contact|reach|reachable|hotline|helpline|landline|móvil|movil|teléfono|telefono|téléphone|portable|handy|telefon|tlf|numer|numero|número|number is|number:|no\.|(?:my|your|our|his|her|their) (?:mobile |cell |phone )?number)(?:\W|$)|☎|📞|📱)";
 
 /// Handles that are code annotations or prepositional uses of `@`, not user names.
 #[rustfmt::skip]
@@ -106,6 +106,10 @@ pub struct RuleDetector {
     dni: Regex,
     personnummer: Regex,
     aadhaar: Regex,
+    aadhaar_ctx: Regex,
+    fnr: Regex,
+    nir: Regex,
+    hetu: Regex,
     sin_ctx: Regex,
     bsn_dotted: Regex,
     bsn_ctx: Regex,
@@ -163,10 +167,10 @@ impl RuleDetector {
             iban: re(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,8}(?: ?[A-Z0-9]{1,3})?"),
             phone_intl: re(r"\+\d{1,3}(?:[ .-]?\(0\))?(?:[ .-]?\(\d{1,4}\)|[ .-]?\d{1,5})(?:[ .-]?\d{1,8}){0,6}"),
             phone_nanp: re(r"(?:1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[.-])\d{3}[.-]\d{4}"),
-            phone_trunk: re(r"\(0\d{1,4}\)[ ]?\d{2,8}(?:[ -]\d{2,8}){0,3}|0\d{1,4}(?:[ ./-]\d{2,8}){1,4}"),
+            phone_trunk: re(r"\(0\d{1,4}\)[ -]?\d{2,8}(?:[ -]\d{2,8}){0,3}|0\d{1,4}(?:[ ./-]\d{2,8}){1,4}"),
             phone_es: re(r"[6789]\d{2} \d{2} \d{2} \d{2}|9\d \d{3} \d{2} \d{2}"),
             phone_br: re(r"\([1-9][1-9]\) ?9?\d{4}-\d{4}"),
-            phone_plain: re(r"\d{2,5}(?: \d{2,5}){1,3}|\d{9,11}"),
+            phone_plain: re(r"\d{2,5}(?:[ -]\d{2,5}){1,3}|\d{9,11}"),
             phone_ctx: re(PHONE_CONTEXT),
             negative_ctx: re(NEGATIVE_CONTEXT),
             version_ctx: re(r"(?i)\b(?:version|ver\.?|v\.?|release|build|firmware|update|patch|rev\.?|revision|chapter|section|§)\s*$"),
@@ -177,6 +181,10 @@ impl RuleDetector {
             dni: re(r"\b(?:\d{8}|[XYZ]-?\d{7})-?[A-Z]\b"),
             personnummer: re(r"(?:19|20)?\d{6}[-+]\d{4}"),
             aadhaar: re(r"[2-9]\d{3}([ -])\d{4}[ -]\d{4}"),
+            aadhaar_ctx: re(r"(?i)\b(?:aadhaar|aadhar|uidai|uid)\b"),
+            fnr: re(r"\b\d{6} ?\d{5}\b"),
+            nir: re(r"\b[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b"),
+            hetu: re(r"\b\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]\b"),
             sin_ctx: re(&format!(r"(?:\bSIN|(?i:\bsocial insurance|\bnuméro d'assurance sociale))(?i:{ID_GLUE})(\d{{3}}[ -]?\d{{3}}[ -]?\d{{3}})")),
             bsn_dotted: re(r"\d{4}\.\d{2}\.\d{3}"),
             bsn_ctx: re(&format!(r"(?:\bBSN|(?i:\bburgerservicenummer|\bcitizen service number|\bsofinummer))(?i:{ID_GLUE})(\d{{4}}\.\d{{2}}\.\d{{3}}|\d{{3}}\.\d{{3}}\.\d{{3}}|\d{{9}})")),
@@ -402,10 +410,11 @@ impl RuleDetector {
         }
     }
 
-    /// True when a phone keyword sits within 40 characters before `start` and is not overridden by a later
+    /// True when a phone keyword sits within 60 characters before `start` and is not overridden by a later
     /// negative keyword.
     fn phone_context_before(&self, text: &str, start: usize) -> bool {
-        let w = &text[window_start(text, start, 40)..start];
+        // 60 characters: "reach me at someone@example.com or on 0612…" puts an address between word and number.
+        let w = &text[window_start(text, start, 60)..start];
         let neg = self.negative_ctx.find_iter(w).last().map(|m| m.start());
         let pos = self.phone_ctx.find_iter(w).last().map(|m| m.start());
         match (pos, neg) {
@@ -452,8 +461,24 @@ impl RuleDetector {
                 s.chars().filter(|c| *c == ' ').count() == 2 || s.chars().filter(|c| *c == '-').count() == 2;
             let digits: String = s.chars().filter(char::is_ascii_digit).collect();
             let isolated = !prev_token_is_number(text, m.start()) && !next_token_is_number(text, m.end());
-            (consistent && isolated && num_bounded(text, m.start(), m.end(), &[]) && verhoeff_valid(&digits))
+            // "Aadhaar" shortly before vouches for the number even where its Verhoeff digit fails (a typo, a
+            // specimen); without the word, only a valid check digit tells it from other 4-4-4 numbers.
+            let named = self.aadhaar_ctx.is_match(&text[window_start(text, m.start(), 40)..m.start()]);
+            (consistent && isolated && num_bounded(text, m.start(), m.end(), &[]) && (named || verhoeff_valid(&digits)))
                 .then_some((m.start(), m.end()))
+        });
+        // Norwegian fødselsnummer, French NIR and Finnish HETU: a birth date and strong check digits (two mod-11
+        // digits, a mod-97 key, a mod-31 character), so no context word is needed.
+        let checked: [(&Regex, fn(&str) -> bool); 2] = [(&self.fnr, fnr_valid), (&self.nir, nir_valid)];
+        for (re, valid) in checked {
+            scan(re, text, out, ty, 7, |caps| {
+                let m = caps.get(0)?;
+                (num_bounded(text, m.start(), m.end(), &[]) && valid(m.as_str())).then_some((m.start(), m.end()))
+            });
+        }
+        scan(&self.hetu, text, out, ty, 7, |caps| {
+            let m = caps.get(0)?;
+            hetu_valid(m.as_str()).then_some((m.start(), m.end()))
         });
         scan(&self.sin_ctx, text, out, ty, 7, |caps| {
             let g = caps.get(1)?;
@@ -703,7 +728,7 @@ fn trunk_shape_ok(s: &str) -> bool {
 
 /// Shape test for space-separated or compact numbers with neither 0 nor + in front; only used with a phone
 /// keyword before them. Accepts US 3-3-4 (NANP), IT 3-3-4 mobiles, PL/ES/PT 3-3-3, IN 5-5, MX 2-4-4 and
-/// compact 9-10 digit mobiles.
+/// compact 9-11 digit numbers (with a trunk 0 or a leading 1 too: "0612345678", "13812345678").
 fn plain_shape_ok(groups: &[&str]) -> bool {
     let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
     let first = groups.first().and_then(|g| g.bytes().next()).map_or(0, |b| b - b'0');
@@ -717,7 +742,8 @@ fn plain_shape_ok(groups: &[&str]) -> bool {
         [3, 3, 3] => first >= 4,
         [5, 5] => first >= 6,
         [2, 4, 4] => first >= 2,
-        [10] => nanp() || first >= 6,
+        [10] => nanp() || first >= 6 || first <= 1,
+        [11] => first <= 1,
         [9] => first >= 6,
         _ => false,
     }
@@ -996,6 +1022,16 @@ mod tests {
         one("My Polish PESEL number is 44051401359.", PiiType::IdNumber, "44051401359");
         one("Her citizen service number (BSN) is 111222333.", PiiType::IdNumber, "111222333");
         one("German passport no.: C01X00T47", PiiType::IdNumber, "C01X00T47");
+        one("Her SIN, which is 046 454 286, goes on the form.", PiiType::IdNumber, "046 454 286");
+        one("The Aadhaar number on the letter is 2345 6789 0125, an old one.", PiiType::IdNumber, "2345 6789 0125");
+        one("Mitt fødselsnummer er 15038512363, sa hun.", PiiType::IdNumber, "15038512363");
+        one("Mon numéro de sécurité sociale : 2 85 07 75 123 456 55.", PiiType::IdNumber, "2 85 07 75 123 456 55");
+        one("Henkilötunnus 131052-308T on lomakkeessa.", PiiType::IdNumber, "131052-308T");
+        one("Text me on 1412345678 if the gate is locked.", PiiType::Phone, "1412345678");
+        one("Reach me at the usual inbox, or better, on 0612345678 after six.", PiiType::Phone, "0612345678");
+        one("I gave him my number, 55 1234-5678, in case.", PiiType::Phone, "55 1234-5678");
+        one("Ring the office on (021)-4567890 before noon.", PiiType::Phone, "(021)-4567890");
+        one("Call me on 07700900123 tomorrow.", PiiType::Phone, "07700900123");
         one("I was born on 14 March 1987 in Leeds.", PiiType::DateOfBirth, "14 March 1987");
         one("DOB: 03/14/1987, blood type O.", PiiType::DateOfBirth, "03/14/1987");
         one("Jane Smith (b. 2 Feb 1990) paints.", PiiType::DateOfBirth, "2 Feb 1990");
@@ -1138,6 +1174,9 @@ mod tests {
             "The lottery numbers were 4 8 15 16 23 42.",
             "Gear ratios 3.55 and 4.10 suit towing.",
             "We sold 612 345 678 units in total.",
+            "Order 15038512364 (one digit off a real ID) was refunded.",
+            "The reference 2345 6789 0125 is on the parcel.",
+            "My number one rule: never paint in 2019-2020 style.",
         ];
         assert!(negatives.len() >= 40);
         let d = det();

@@ -696,6 +696,9 @@ fn id_name<R: Rng + ?Sized>(description: &str, rng: &mut R) -> &'static str {
         ("DNI", "DNI number", "DNI"),
         ("NIE", "NIE number", "NIE"),
         ("CPF", "CPF number", "CPF"),
+        ("sécurité sociale", "numéro de sécurité sociale", "French social security number"),
+        ("henkilötunnus", "henkilötunnus", "Finnish personal identity code"),
+        ("fødselsnummer", "fødselsnummer", "Norwegian ID number"),
     ];
     match NAMES.iter().find(|(k, _, _)| description.contains(k)) {
         Some(&(_, long, short)) => {

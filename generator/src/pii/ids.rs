@@ -2,8 +2,9 @@
 //!
 //! A detector that learned "nine random digits" would flag every order number; these follow each scheme's
 //! rules (SSN area ranges, NINO prefixes, BSN eleven-test, PESEL and codice fiscale checksums, Luhn for SIN
-//! and personnummer, Verhoeff for Aadhaar, mod-23 letter for DNI, CPF's two mod-11 digits), so they pass the
-//! same validation a real number would.
+//! and personnummer, Verhoeff for Aadhaar, mod-23 letter for DNI, CPF's two mod-11 digits, the French NIR's
+//! mod-97 key, the Finnish HETU's mod-31 character, the Norwegian fødselsnummer's two mod-11 digits), so they
+//! pass the same validation a real number would.
 
 use super::dates::{sample_birth_date, Date};
 use super::names::{fold, sample_name_in, Culture, Gender, Name};
@@ -30,6 +31,9 @@ pub enum IdKind {
     EsDni,
     EsNie,
     BrCpf,
+    FrNir,
+    FiHetu,
+    NoFnr,
 }
 
 /// Stand-alone sampling weights.
@@ -38,16 +42,18 @@ const KIND_WEIGHTS: &[(IdKind, u32)] = &[
     (IdKind::UsSsn, 4), (IdKind::UkNino, 3), (IdKind::UsPassport, 1), (IdKind::UkPassport, 1),
     (IdKind::DePassport, 1), (IdKind::FrPassport, 1), (IdKind::NlBsn, 1), (IdKind::ItCodiceFiscale, 2),
     (IdKind::PlPesel, 1), (IdKind::SePersonnummer, 1), (IdKind::InAadhaar, 2), (IdKind::CaSin, 1),
-    (IdKind::EsDni, 2), (IdKind::EsNie, 1), (IdKind::BrCpf, 2),
+    (IdKind::EsDni, 2), (IdKind::EsNie, 1), (IdKind::BrCpf, 2), (IdKind::FrNir, 2), (IdKind::FiHetu, 1),
+    (IdKind::NoFnr, 1),
 ];
 
 impl IdKind {
     /// Every kind, for tests.
     #[rustfmt::skip]
-    pub const ALL: [IdKind; 15] = [
+    pub const ALL: [IdKind; 18] = [
         IdKind::UsSsn, IdKind::UkNino, IdKind::UsPassport, IdKind::UkPassport, IdKind::DePassport,
         IdKind::FrPassport, IdKind::NlBsn, IdKind::ItCodiceFiscale, IdKind::PlPesel, IdKind::SePersonnummer,
-        IdKind::InAadhaar, IdKind::CaSin, IdKind::EsDni, IdKind::EsNie, IdKind::BrCpf,
+        IdKind::InAadhaar, IdKind::CaSin, IdKind::EsDni, IdKind::EsNie, IdKind::BrCpf, IdKind::FrNir,
+        IdKind::FiHetu, IdKind::NoFnr,
     ];
 
     /// The description a prompt uses; it names the scheme so the text around the value can be plausible.
@@ -68,6 +74,9 @@ impl IdKind {
             IdKind::EsDni => "a Spanish DNI number",
             IdKind::EsNie => "a Spanish NIE number",
             IdKind::BrCpf => "a Brazilian CPF number",
+            IdKind::FrNir => "a French social security number (numéro de sécurité sociale)",
+            IdKind::FiHetu => "a Finnish personal identity code (henkilötunnus)",
+            IdKind::NoFnr => "a Norwegian national identity number (fødselsnummer)",
         }
     }
 }
@@ -95,7 +104,7 @@ pub fn id_for_person<R: Rng + ?Sized>(country: Country, name: &Name, birth: Date
         Country::Ca => IdKind::CaSin,
         Country::Es => weighted(rng, &[(IdKind::EsDni, 4), (IdKind::EsNie, 1)]),
         Country::De => IdKind::DePassport,
-        Country::Fr => IdKind::FrPassport,
+        Country::Fr => weighted(rng, &[(IdKind::FrNir, 3), (IdKind::FrPassport, 1)]),
         Country::Br => IdKind::BrCpf,
         _ => weighted(rng, KIND_WEIGHTS),
     };
@@ -152,6 +161,9 @@ pub fn id_of_kind<R: Rng + ?Sized>(kind: IdKind, name: &Name, birth: Date, rng: 
             format!("{}{n:07}{letter}", ['X', 'Y', 'Z'][lead as usize])
         }
         IdKind::BrCpf => cpf(rng),
+        IdKind::FrNir => nir(birth, name.gender, rng),
+        IdKind::FiHetu => hetu(birth, name.gender, rng),
+        IdKind::NoFnr => fnr(birth, name.gender, rng),
     };
     PiiValue::new(PiiType::IdNumber, value, kind.description())
 }
@@ -271,6 +283,43 @@ fn personnummer<R: Rng + ?Sized>(birth: Date, gender: Gender, rng: &mut R) -> St
     }
 }
 
+/// French NIR: sex, YYMM of birth, department, commune, serial, and the mod-97 key; written compact or in
+/// its printed groups (1 85 07 75 123 456 55).
+fn nir<R: Rng + ?Sized>(birth: Date, gender: Gender, rng: &mut R) -> String {
+    let sex = if gender == Gender::Male { 1 } else { 2 };
+    let dept = rng.random_range(1..96u32);
+    let body = format!("{sex}{:02}{:02}{dept:02}{}{}", birth.year % 100, birth.month, digits_nz(rng, 3), digits_nz(rng, 3));
+    let key = blogbot_common::checksum::nir_key(&body).unwrap_or(0);
+    if rng.random_bool(0.6) {
+        format!("{body}{key:02}")
+    } else {
+        format!("{} {} {} {} {} {} {key:02}", &body[..1], &body[1..3], &body[3..5], &body[5..7], &body[7..10], &body[10..])
+    }
+}
+
+/// Finnish HETU: DDMMYY, the century sign (`-` 1900s, `A` 2000s), a serial whose parity is the gender, and
+/// the mod-31 check character.
+fn hetu<R: Rng + ?Sized>(birth: Date, gender: Gender, rng: &mut R) -> String {
+    let sign = if birth.year >= 2000 { 'A' } else { '-' };
+    let serial = 2 * rng.random_range(1..449u32) + u32::from(gender == Gender::Male);
+    let date = format!("{:02}{:02}{:02}", birth.day, birth.month, birth.year % 100);
+    let check = blogbot_common::checksum::hetu_check_char(&format!("{date}{serial:03}")).unwrap_or('0');
+    format!("{date}{sign}{serial:03}{check}")
+}
+
+/// Norwegian fødselsnummer: DDMMYY, an individual number whose third digit's parity is the gender, and two
+/// mod-11 check digits (individual numbers that would need a check digit of 10 are skipped, as the issuer does).
+fn fnr<R: Rng + ?Sized>(birth: Date, gender: Gender, rng: &mut R) -> String {
+    let date = format!("{:02}{:02}{:02}", birth.day, birth.month, birth.year % 100);
+    loop {
+        let individual = 10 * rng.random_range(0..50u32) + 2 * rng.random_range(0..5u32) + u32::from(gender == Gender::Male);
+        let nine = format!("{date}{individual:03}");
+        if let Some((k1, k2)) = blogbot_common::checksum::fnr_check_digits(&nine) {
+            return format!("{nine}{k1}{k2}");
+        }
+    }
+}
+
 /// Indian Aadhaar: 12 digits, first 2-9, Verhoeff check digit, printed in groups of four.
 fn aadhaar<R: Rng + ?Sized>(rng: &mut R) -> String {
     let payload = format!("{}{}", rng.random_range(2..10u8), digits(rng, 10));
@@ -325,5 +374,26 @@ mod tests {
         assert_eq!(blogbot_common::checksum::luhn_check_digit("811218987"), 6);
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
         assert_eq!(cpf(&mut rng).len(), 14);
+    }
+
+    #[test]
+    fn nordic_and_french_ids_pass_their_checks_and_encode_the_person() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..300 {
+            let name = sample_name_in(Culture::English, &mut rng);
+            let birth = sample_birth_date(&mut rng);
+            let (yy, mm, dd) = (birth.year % 100, birth.month, birth.day);
+            let nir = id_of_kind(IdKind::FrNir, &name, birth, &mut rng).value;
+            assert!(blogbot_common::checksum::nir_valid(&nir), "{nir}");
+            let compact: String = nir.chars().filter(|c| *c != ' ').collect();
+            assert_eq!(&compact[1..5], format!("{yy:02}{mm:02}"), "{nir}");
+            let hetu = id_of_kind(IdKind::FiHetu, &name, birth, &mut rng).value;
+            assert!(blogbot_common::checksum::hetu_valid(&hetu), "{hetu}");
+            assert!(hetu.starts_with(&format!("{dd:02}{mm:02}{yy:02}")), "{hetu}");
+            let fnr = id_of_kind(IdKind::NoFnr, &name, birth, &mut rng).value;
+            assert!(blogbot_common::checksum::fnr_valid(&fnr), "{fnr}");
+            assert!(fnr.starts_with(&format!("{dd:02}{mm:02}{yy:02}")), "{fnr}");
+        }
     }
 }
