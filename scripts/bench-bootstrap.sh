@@ -79,8 +79,8 @@ def dev(name):
     d = json.load(open(f"{data}/dev-{name}.json"))
     return d.get("dev_set", d)
 json.dump({
-    "what": "staged bootstrap on a fresh data dir, server defaults, measured end to end through the real server",
-    "command": "scripts/bench-bootstrap.sh",
+    "what": "staged bootstrap on a fresh data dir, server defaults" + (f" except {os.environ['EXTRA']}" if os.environ.get("EXTRA") else "") + ", measured end to end through the real server",
+    "command": (f'EXTRA="{os.environ["EXTRA"]}" ' if os.environ.get("EXTRA") else "") + "scripts/bench-bootstrap.sh",
     "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
     "machine": f"{cpu}, {os.cpu_count()} cores",
     "seconds": {"listening": float(listening), "first_champion_serving": float(first_served), "bootstrap_done": float(done_at)},
