@@ -408,7 +408,7 @@ mod tests {
 
     #[test]
     fn rule_union_types_a_date_of_birth_its_context_words_announce() {
-        let text = "Gabby here. I was born on 12.03.1990, so the party is on me.";
+        let text = "Marta here. I was born on 12.03.1990, so the party is on me.";
         let at = text.find("12.03").unwrap();
         // The tagger saw a number but took it for an ID; the birth context makes it a date of birth.
         let model_span = PredSpan { start: at, end: at + 7, ty: PiiType::IdNumber, text: "12.03.1".into(), score: 0.6 };

@@ -1,7 +1,7 @@
 //! Word shape: what a lower-casing tokenizer hides.
 //!
-//! all-MiniLM-L6-v2's tokenizer lower-cases (`BertNormalizer`, `lowercase: true`), so "Jill came over" and
-//! "jill came over" reach the encoder as the same ids, and the capital letter, the main clue that a word is a
+//! all-MiniLM-L6-v2's tokenizer lower-cases (`BertNormalizer`, `lowercase: true`), so "Nora popped in" and
+//! "nora popped in" reach the encoder as the same ids, and the capital letter, the main clue that a word is a
 //! name, is gone. Each token therefore also gets a shape class computed from the original text at its offsets,
 //! and the model adds a learned embedding of that class to the token's input embedding (see
 //! [`crate::model::PiiModel`]). The class is the shape of the whole word the token belongs to (so "##for" of
@@ -12,9 +12,9 @@
 pub const SPECIAL: u32 = 0;
 /// All letters lower-case ("came"), and the pronoun "I".
 pub const LOWER: u32 = 1;
-/// First letter upper-case, inside a sentence ("Jill" in "my friend Jill").
+/// First letter upper-case, inside a sentence ("Nora" in "my friend Nora").
 pub const CAPITALIZED: u32 = 2;
-/// First letter upper-case at the start of a sentence, line or text ("Jill came over", "The").
+/// First letter upper-case at the start of a sentence, line or text ("Nora popped in", "The").
 pub const CAPITALIZED_START: u32 = 3;
 /// Two or more letters, all upper-case ("NHS", "DOB").
 pub const UPPER: u32 = 4;
@@ -133,11 +133,11 @@ mod tests {
 
     #[test]
     fn names_inside_and_at_the_start_of_sentences() {
-        let t = "My sweet friend Jill came over. Gabby and I walked to the NHS clinic at 10am!";
+        let t = "My old friend Nora popped in. Marta and I walked to the NHS clinic at 10am!";
         assert_eq!(shape(t, "My"), CAPITALIZED_START);
-        assert_eq!(shape(t, "sweet"), LOWER);
-        assert_eq!(shape(t, "Jill"), CAPITALIZED);
-        assert_eq!(shape(t, "Gabby"), CAPITALIZED_START);
+        assert_eq!(shape(t, "old"), LOWER);
+        assert_eq!(shape(t, "Nora"), CAPITALIZED);
+        assert_eq!(shape(t, "Marta"), CAPITALIZED_START);
         assert_eq!(shape(t, "I"), LOWER);
         assert_eq!(shape(t, "NHS"), UPPER);
         assert_eq!(shape(t, "10am"), DIGITS);

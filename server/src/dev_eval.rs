@@ -152,7 +152,7 @@ mod tests {
         let gold = vec![
             GoldRecord {
                 id: "a".into(),
-                text: "Jill and Sue came over".into(),
+                text: "Nora and Tom went home".into(),
                 label: 1,
                 spans: vec![GoldSpan { start: 0, end: 4, ty: "PERSON".into() }, GoldSpan { start: 9, end: 12, ty: "PERSON".into() }],
                 hard_negative: false,
