@@ -595,8 +595,37 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         ds.write_atomic(&dir).unwrap();
         assert_eq!(read_split(&dir, "test").unwrap(), ds.test);
-        assert_eq!(read_report(&dir).unwrap(), ds.report);
+        // serde_json's default float parser may land one ulp away from the written value
+        // (timings such as records_per_minute), so floats are compared to a relative 1e-12.
+        assert_json_close(
+            &serde_json::to_value(read_report(&dir).unwrap()).unwrap(),
+            &serde_json::to_value(&ds.report).unwrap(),
+            "report",
+        );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn assert_json_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                assert!((x - y).abs() <= 1e-12 * x.abs().max(y.abs()), "{at}: {x} != {y}");
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                assert_eq!(x.len(), y.len(), "{at}: lengths");
+                for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                    assert_json_close(x, y, &format!("{at}[{i}]"));
+                }
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{at}: keys");
+                for (k, x) in x {
+                    assert_json_close(x, &y[k], &format!("{at}.{k}"));
+                }
+            }
+            _ => assert_eq!(a, b, "{at}"),
+        }
     }
 
     #[tokio::test]
