@@ -36,6 +36,7 @@ start_server() {
 stop_server() { kill $SERVER; wait $SERVER 2>/dev/null || true; }
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 
+# The server is stopped before each dev-eval so the CLI never opens the data dir beside a running server.
 for seed in $SEEDS; do
   start_server
   before=$(champion)
