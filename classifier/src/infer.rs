@@ -9,6 +9,7 @@
 use crate::int8::QuantLinear;
 use crate::batch::{pad_inputs, pad_shapes};
 use crate::error::{Error, Result};
+use crate::names::propagate_names;
 use crate::model::{sigmoid, tag_probs, PiiModel, TOKENIZER_FILE};
 use crate::tags::{decode_soft, PredSpan};
 use crate::tokenize::{most_central_window, windows, Encoded, PiiTokenizer};
@@ -94,12 +95,13 @@ pub struct Classifier {
     tokenizer: PiiTokenizer,
     batch_size: usize,
     rules: Option<RuleDetector>,
+    propagate_names: bool,
 }
 
 impl Classifier {
     /// Wraps a model and its tokenizer; thresholds come from the model's config.
     pub fn new(model: PiiModel, tokenizer: PiiTokenizer) -> Self {
-        Self { model, tokenizer, batch_size: 32, rules: None }
+        Self { model, tokenizer, batch_size: 32, rules: None, propagate_names: false }
     }
 
     /// Loads a saved model directory (`model.safetensors`, `classifier.json`, `tokenizer.json`) for inference.
@@ -145,6 +147,13 @@ impl Classifier {
     /// violation. Rules never find names. Off by default; see the crate docs for what it changed when measured.
     pub fn with_rules_union(mut self, on: bool) -> Self {
         self.rules = on.then(RuleDetector::new);
+        self
+    }
+
+    /// Labels every mention of a name the tagger found in a text, not only the mentions it caught
+    /// ([`crate::names`]). Off by default; the server turns it on (`--propagate-names`).
+    pub fn with_name_propagation(mut self, on: bool) -> Self {
+        self.propagate_names = on;
         self
     }
 
@@ -232,6 +241,9 @@ impl Classifier {
                 let mut scored = merge(text, &encoded[t], &wins[t], &per_window);
                 if let Some(rules) = &self.rules {
                     add_rule_spans(rules, text, &mut scored);
+                }
+                if self.propagate_names {
+                    propagate_names(text, &mut scored.spans);
                 }
                 Ok(scored)
             })

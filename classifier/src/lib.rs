@@ -32,6 +32,7 @@ pub mod infer;
 pub mod int8;
 pub mod loss;
 pub mod model;
+pub mod names;
 pub mod optim;
 pub mod shape;
 pub mod tags;

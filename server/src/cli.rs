@@ -85,6 +85,7 @@ fn cli_trainer(common: &Common, tolerance: f64) -> anyhow::Result<crate::trainin
         service: crate::serving::ClassifierService::start(Default::default()),
         type_f1_tolerance: tolerance,
         rules_union: common.rules_union,
+        propagate_names: common.propagate_names,
         int8: common.int8,
         promotion: std::sync::Arc::new(
             crate::promotion::load_or_build(&common.data_dir, std::path::Path::new(crate::server::DEFAULT_POSTS))

@@ -38,6 +38,11 @@ pub struct Common {
     /// (README, "Against Presidio"); `--rules-union false` serves the model's own spans.
     #[arg(long, env = "BLOGBOT_RULES_UNION", global = true, default_value_t = true, action = clap::ArgAction::Set)]
     pub rules_union: bool,
+    /// Label every mention of a name the classifier found in a text, not only the mentions the tagger caught
+    /// (a first name repeated through a story). On by default (README, "Against Presidio");
+    /// `--propagate-names false` serves the tagger's own PERSON spans.
+    #[arg(long, env = "BLOGBOT_PROPAGATE_NAMES", global = true, default_value_t = true, action = clap::ArgAction::Set)]
+    pub propagate_names: bool,
     /// Run the classifier's dense layers in int8 (x86-64 CPUs with AVX-512 VNNI or AVX2; ignored elsewhere)
     /// for serving and for the evaluation that decides promotion, so stored metrics describe what is served. On
     /// by default: on a trained model it gave the same test F1 as f32 and 1.7-2x its speed (README, "Classifier

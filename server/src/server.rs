@@ -110,6 +110,7 @@ pub async fn serve(common: Common, args: ServeArgs) -> anyhow::Result<()> {
         service: service.clone(),
         type_f1_tolerance: args.type_f1_tolerance,
         rules_union: common.rules_union,
+        propagate_names: common.propagate_names,
         int8: common.int8,
         promotion: Arc::new(
             crate::promotion::load_or_build(&common.data_dir, Path::new(DEFAULT_POSTS)).map_err(anyhow::Error::msg)?,

@@ -31,6 +31,8 @@ pub struct Trainer {
     /// Post-process every model with the rule detector for the structured types (`--rules-union`); applied to
     /// evaluation and serving alike, so the metrics stored with a model are those of what is served.
     pub rules_union: bool,
+    /// Label every mention of a found name (`--propagate-names`), in evaluation and serving alike.
+    pub propagate_names: bool,
     /// Serve and evaluate with int8 dense layers (`--int8`).
     pub int8: bool,
     /// The fixed held-out records every promotion decision is taken on (`promotion.rs`).
@@ -67,7 +69,7 @@ impl Trainer {
     pub fn load(&self, path: &Path) -> Result<Classifier, String> {
         Classifier::load(path, &self.device)
             .and_then(|c| c.with_int8(self.int8))
-            .map(|c| c.with_rules_union(self.rules_union))
+            .map(|c| c.with_rules_union(self.rules_union).with_name_propagation(self.propagate_names))
             .map_err(|e| format!("loading {}: {e}", path.display()))
     }
 
@@ -115,7 +117,8 @@ impl Trainer {
         };
         let outcome = train(&input, cfg, cancel, progress).map_err(|e| e.to_string())?;
         let mut classifier =
-            outcome.classifier.with_int8(self.int8).map_err(|e| e.to_string())?.with_rules_union(self.rules_union);
+            outcome.classifier.with_int8(self.int8).map_err(|e| e.to_string())?.with_rules_union(self.rules_union)
+            .with_name_propagation(self.propagate_names);
         let report = evaluate(&classifier, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
         classifier.set_threshold(report.threshold);
 
