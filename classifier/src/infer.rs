@@ -283,6 +283,11 @@ fn add_rule_spans(rules: &RuleDetector, text: &str, scored: &mut Scored) {
     // "date of birth" that is no date, an "ID" with no digits) is a tagger mistake: typically the carrier words
     // before a value ("email me at", "my BSN") or a look-alike (an order number, "1.800GHz", a paint code).
     scored.spans.retain(|p| plausible_value(p.ty, &p.text));
+    // "#" numbers things (orders, posts, issues, tickets): a phone or ID number right after it is that number.
+    let chars: Vec<char> = text.chars().collect();
+    scored.spans.retain(|p| {
+        !(matches!(p.ty, PiiType::Phone | PiiType::IdNumber) && p.start > 0 && chars.get(p.start - 1) == Some(&'#'))
+    });
     for s in rules.detect(text) {
         scored.spans.retain(|p| !(p.start < s.end && s.start < p.end));
         scored.score = 1.0;
@@ -301,14 +306,30 @@ fn plausible_value(ty: PiiType, text: &str) -> bool {
     match ty {
         PiiType::Email => text.contains('@'),
         PiiType::Url => text.contains('.') || text.contains('/'),
-        PiiType::Phone => (6..=16).contains(&digits),
+        // Phone numbers are digits and separators; the only words in one mark an extension ("ext. 12", "x12").
+        PiiType::Phone => {
+            (6..=16).contains(&digits)
+                && text
+                    .split(|c: char| !c.is_alphabetic())
+                    .all(|w| w.is_empty() || matches!(w.to_lowercase().as_str(), "ext" | "x" | "extn" | "tel"))
+        }
         PiiType::CreditCard => (12..=19).contains(&digits) && luhn_valid(trimmed),
         PiiType::Iban => iban_valid(trimmed),
         PiiType::IpAddress => trimmed.parse::<std::net::IpAddr>().is_ok(),
         PiiType::DateOfBirth => looks_like_date(text),
         PiiType::IdNumber => digits >= 4,
-        PiiType::Person | PiiType::Address => text.chars().any(char::is_alphabetic),
-        PiiType::Username => text.chars().any(char::is_alphanumeric),
+        // Names are letters (no one is called "WB-765617"); addresses mix letters and numbers.
+        PiiType::Person => text.chars().any(char::is_alphabetic) && digits == 0,
+        PiiType::Address => text.chars().any(char::is_alphabetic),
+        // A handle starts with a letter or '_' once its leading punctuation is set aside ('@', or the '.' of a
+        // handle whose start the tagger missed). Every handle the sampler writes does; digit-first handles are
+        // legal on some platforms but rare. A "username" left starting with a digit is the tail of a number or a
+        // size ("@ 1.800GHz", "v2.0").
+        PiiType::Username => text
+            .trim_start_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_'),
     }
 }
 
@@ -357,6 +378,21 @@ mod tests {
     }
 
     #[test]
+    fn a_number_after_a_hash_is_not_a_phone_or_id() {
+        let text = "Order number #798871-20 came; call 020 7946 0018.";
+        let at = |v: &str| text[..text.find(v).unwrap()].chars().count();
+        let span = |v: &str, ty| PredSpan { start: at(v), end: at(v) + v.chars().count(), ty, text: v.into(), score: 0.8 };
+        let mut s = Scored {
+            score: 0.9,
+            type_scores: [0.1; N_TYPES],
+            spans: vec![span("798871", PiiType::Phone), span("020 7946 0018", PiiType::Phone)],
+        };
+        add_rule_spans(&RuleDetector::new(), text, &mut s);
+        let texts: Vec<&str> = s.spans.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["020 7946 0018"]);
+    }
+
+    #[test]
     fn spans_that_cannot_be_values_of_their_type_are_implausible() {
         use PiiType::*;
         let cases = [
@@ -382,8 +418,16 @@ mod tests {
             (IdNumber, "(", false),
             (Person, "-", false),
             (Person, "Renée", true),
+            (Person, "WB-765617", false),
             (Username, "@", false),
             (Username, "@gtron", true),
+            (Phone, "+44 7700 900123", true),
+            (Phone, "(555) 010-2233 ext. 41", true),
+            (Phone, "12YY 65/876", false),
+            (Username, "_jessie.k", true),
+            (Username, ".800GHz", false),
+            (Username, ".lynne75", true),
+            (Username, "800GHz", false),
         ];
         for (ty, text, ok) in cases {
             assert_eq!(plausible_value(ty, text), ok, "{ty:?} {text:?}");

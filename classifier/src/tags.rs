@@ -121,11 +121,16 @@ pub fn decode_bio(text: &str, offsets: &[(usize, usize)], tags: &[u32], scores: 
 
 /// Decodes per-token tag *probabilities* (`probs[i]` has [`NUM_TAGS`] entries) into spans; what inference uses.
 ///
-/// Where a token is an entity comes from its most probable tag, as in [`decode_bio`]: a span starts at a `B-`
-/// token or at an entity token after an `O`, and continues over `I-` tokens. Unlike strict BIO, the `I-` tokens
+/// A word is an entity of type T when the probability of T's tags (`B-T` and `I-T` together) beats that of `O`
+/// and of every other type: a span starts at a word that begins one or at an entity word after an `O`, and
+/// continues over words that do not begin one. Unlike strict BIO, the `I-` tokens
 /// continue the span whatever their own type, and the span's type is the one with the largest probability mass
 /// summed over its tokens: an e-mail whose middle token leans towards URL stays one e-mail span instead of
 /// breaking into three. The score is the span's mean probability of not being `O`.
+///
+/// Decisions are taken per written word, not per WordPiece: the pieces of one word ("pink" + "##y", "79" +
+/// "##88" + "##71") vote together with their mean probabilities, so a span never starts or ends inside a word
+/// ("Pink" out of "Pinky"); the word's first piece says whether it begins a span.
 pub fn decode_soft(text: &str, offsets: &[(usize, usize)], probs: &[Vec<f32>]) -> Vec<PredSpan> {
     struct Run {
         start: usize,
@@ -145,12 +150,17 @@ pub fn decode_soft(text: &str, offsets: &[(usize, usize)], probs: &[Vec<f32>]) -
         }
     };
     let mut cur: Option<Run> = None;
-    for (&(a, b), p) in offsets.iter().zip(probs) {
-        let best = (0..p.len()).max_by(|&x, &y| p[x].total_cmp(&p[y])).unwrap_or(0);
-        let Some((_, begin)) = tag_kind(best as u32) else {
+    for (a, b, p, first) in words(&chars, offsets, probs) {
+        // The word is an entity of the type whose tags (B- and I- together) outweigh `O` and every other type.
+        let mass = |k: usize| p.get(1 + 2 * k).copied().unwrap_or(0.0) + p.get(2 + 2 * k).copied().unwrap_or(0.0);
+        let k = (0..PiiType::ALL.len()).max_by(|&x, &y| mass(x).total_cmp(&mass(y))).unwrap_or(0);
+        if mass(k) <= p.first().copied().unwrap_or(1.0) {
             flush(cur.take(), &mut out);
             continue;
-        };
+        }
+        let ty = PiiType::ALL[k];
+        // Whether the word begins a span: its first piece's begin against inside probability for the type.
+        let begin = first.get(tag_begin(ty) as usize) >= first.get(tag_inside(ty) as usize);
         if begin || cur.is_none() {
             flush(cur.take(), &mut out);
             cur = Some(Run { start: a, end: b, votes: [0.0; PiiType::ALL.len()], entity_p: 0.0, n: 0 });
@@ -166,6 +176,38 @@ pub fn decode_soft(text: &str, offsets: &[(usize, usize)], probs: &[Vec<f32>]) -
     }
     flush(cur.take(), &mut out);
     join_touching(out)
+}
+
+/// Groups WordPiece tokens into written words: a token continues the previous one's word when it starts where
+/// that one ended with a letter or digit on both sides of the join. Yields each word's code-point range, its
+/// tokens' mean tag probabilities and its first token's probabilities.
+fn words<'a>(
+    chars: &'a [char],
+    offsets: &'a [(usize, usize)],
+    probs: &'a [Vec<f32>],
+) -> impl Iterator<Item = (usize, usize, Vec<f32>, &'a [f32])> + 'a {
+    let alnum = |i: usize| chars.get(i).is_some_and(|c| c.is_alphanumeric());
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let n = offsets.len().min(probs.len());
+        if i >= n {
+            return None;
+        }
+        let (a, mut b) = offsets[i];
+        let first = i;
+        let mut sum = probs[i].clone();
+        i += 1;
+        while i < n && offsets[i].0 == b && b > a && alnum(b - 1) && alnum(b) && offsets[i].1 > b {
+            for (s, p) in sum.iter_mut().zip(&probs[i]) {
+                *s += p;
+            }
+            b = offsets[i].1;
+            i += 1;
+        }
+        let k = (i - first) as f32;
+        sum.iter_mut().for_each(|s| *s /= k);
+        Some((a, b, sum, probs[first].as_slice()))
+    })
 }
 
 /// Joins spans of one type with nothing between them: a second begin tag inside one written token ("(" then
@@ -298,6 +340,40 @@ mod tests {
         let tags = [TAG_O, be, ie, ie, ie, ie, TAG_O];
         let hot: Vec<Vec<f32>> = tags.iter().map(|&t| one_hot(t)).collect();
         assert_eq!(decode_soft(text, &offsets, &hot), decode_bio(text, &offsets, &tags, &[1.0; 7]));
+    }
+
+    #[test]
+    fn soft_decoding_decides_per_word_not_per_piece() {
+        let text = "meet Pinky and Okonkwo today";
+        // "pink" "##y" | "and" | "ok" "##on" "##kwo"
+        let offsets = [(0, 4), (5, 9), (9, 10), (11, 14), (15, 17), (17, 19), (19, 22), (23, 28)];
+        let (bp, ip) = (tag_begin(PiiType::Person), tag_inside(PiiType::Person));
+        let mix = |pairs: &[(u32, f32)]| {
+            let mut v = vec![0.0; NUM_TAGS];
+            for &(t, p) in pairs {
+                v[t as usize] = p;
+            }
+            v
+        };
+        let probs = vec![
+            one_hot(TAG_O),
+            mix(&[(bp, 0.6), (TAG_O, 0.4)]),
+            mix(&[(TAG_O, 0.9), (ip, 0.1)]),
+            one_hot(TAG_O),
+            mix(&[(bp, 0.6), (TAG_O, 0.4)]),
+            mix(&[(ip, 0.3), (bp, 0.3), (TAG_O, 0.4)]),
+            mix(&[(ip, 0.6), (TAG_O, 0.4)]),
+            one_hot(TAG_O),
+        ];
+        let d = decode_soft(text, &offsets, &probs);
+        // "Pinky": one piece of two leans PERSON, the word does not (mean 0.35 against O 0.65): no "Pink" span.
+        // "Okonkwo": every piece's PERSON mass (B and I together) beats O, even the one whose best single tag is O.
+        assert_eq!(d.iter().map(|s| (s.ty, s.text.as_str())).collect::<Vec<_>>(), [(PiiType::Person, "Okonkwo")]);
+        // Pieces of a word are joined only across letters or digits: "ann" "@" "x" stay separate words.
+        let text = "ann@x";
+        let probs = vec![one_hot(tag_begin(PiiType::Email)), one_hot(TAG_O), one_hot(tag_begin(PiiType::Email))];
+        let d = decode_soft(text, &[(0, 3), (3, 4), (4, 5)], &probs);
+        assert_eq!(d.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["ann", "x"]);
     }
 
     #[test]
