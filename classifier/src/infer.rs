@@ -282,11 +282,10 @@ fn add_rule_spans(rules: &RuleDetector, text: &str, scored: &mut Scored) {
     // A span whose text cannot be a value of its type (an "e-mail" without `@`, a "card" that fails Luhn, a
     // "date of birth" that is no date, an "ID" with no digits) is a tagger mistake: typically the carrier words
     // before a value ("email me at", "my BSN") or a look-alike (an order number, "1.800GHz", a paint code).
-    scored.spans.retain(|p| plausible_value(p.ty, &p.text));
     // "#" numbers things (orders, posts, issues, tickets): a phone or ID number right after it is that number.
-    let chars: Vec<char> = text.chars().collect();
+    let after_hash = |p: &PredSpan| p.start > 0 && text.chars().nth(p.start - 1) == Some('#');
     scored.spans.retain(|p| {
-        !(matches!(p.ty, PiiType::Phone | PiiType::IdNumber) && p.start > 0 && chars.get(p.start - 1) == Some(&'#'))
+        plausible_value(p.ty, &p.text) && !(matches!(p.ty, PiiType::Phone | PiiType::IdNumber) && after_hash(p))
     });
     for s in rules.detect(text) {
         scored.spans.retain(|p| !(p.start < s.end && s.start < p.end));

@@ -25,9 +25,7 @@ const NOT_A_NAME: &[&str] = &[
 /// Whether `w` can be propagated on its own: a capitalised word of at least two letters with a lower-case
 /// letter (not an acronym), letters, hyphens and apostrophes only, and not in [`NOT_A_NAME`].
 fn name_word(w: &str) -> bool {
-    let mut chars = w.chars();
-    let Some(first) = chars.next() else { return false };
-    first.is_uppercase()
+    w.chars().next().is_some_and(char::is_uppercase)
         && w.chars().count() >= 2
         && w.chars().any(char::is_lowercase)
         && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '’')

@@ -123,9 +123,8 @@ pub fn decode_bio(text: &str, offsets: &[(usize, usize)], tags: &[u32], scores: 
 ///
 /// A word is an entity of type T when the probability of T's tags (`B-T` and `I-T` together) beats that of `O`
 /// and of every other type: a span starts at a word that begins one or at an entity word after an `O`, and
-/// continues over words that do not begin one. Unlike strict BIO, the `I-` tokens
-/// continue the span whatever their own type, and the span's type is the one with the largest probability mass
-/// summed over its tokens: an e-mail whose middle token leans towards URL stays one e-mail span instead of
+/// continues over words that do not begin one. Unlike strict BIO, those words continue the span whatever their
+/// own type, and the span's type is the one with the largest probability mass summed over its words: an e-mail whose middle token leans towards URL stays one e-mail span instead of
 /// breaking into three. The score is the span's mean probability of not being `O`.
 ///
 /// Decisions are taken per written word, not per WordPiece: the pieces of one word ("pink" + "##y", "79" +
@@ -152,9 +151,11 @@ pub fn decode_soft(text: &str, offsets: &[(usize, usize)], probs: &[Vec<f32>]) -
     let mut cur: Option<Run> = None;
     for (a, b, p, first) in words(&chars, offsets, probs) {
         // The word is an entity of the type whose tags (B- and I- together) outweigh `O` and every other type.
-        let mass = |k: usize| p.get(1 + 2 * k).copied().unwrap_or(0.0) + p.get(2 + 2 * k).copied().unwrap_or(0.0);
-        let k = (0..PiiType::ALL.len()).max_by(|&x, &y| mass(x).total_cmp(&mass(y))).unwrap_or(0);
-        if mass(k) <= p.first().copied().unwrap_or(1.0) {
+        let mass: [f32; PiiType::ALL.len()] = std::array::from_fn(|k| {
+            p.get(1 + 2 * k).copied().unwrap_or(0.0) + p.get(2 + 2 * k).copied().unwrap_or(0.0)
+        });
+        let k = (0..mass.len()).max_by(|&x, &y| mass[x].total_cmp(&mass[y])).unwrap_or(0);
+        if mass[k] <= p.first().copied().unwrap_or(1.0) {
             flush(cur.take(), &mut out);
             continue;
         }
@@ -167,8 +168,8 @@ pub fn decode_soft(text: &str, offsets: &[(usize, usize)], probs: &[Vec<f32>]) -
         }
         if let Some(r) = cur.as_mut() {
             r.end = r.end.max(b);
-            for (k, v) in r.votes.iter_mut().enumerate() {
-                *v += p.get(1 + 2 * k).copied().unwrap_or(0.0) + p.get(2 + 2 * k).copied().unwrap_or(0.0);
+            for (v, m) in r.votes.iter_mut().zip(mass) {
+                *v += m;
             }
             r.entity_p += 1.0 - p.first().copied().unwrap_or(0.0);
             r.n += 1;
@@ -187,9 +188,9 @@ fn words<'a>(
     probs: &'a [Vec<f32>],
 ) -> impl Iterator<Item = (usize, usize, Vec<f32>, &'a [f32])> + 'a {
     let alnum = |i: usize| chars.get(i).is_some_and(|c| c.is_alphanumeric());
+    let n = offsets.len().min(probs.len());
     let mut i = 0;
     std::iter::from_fn(move || {
-        let n = offsets.len().min(probs.len());
         if i >= n {
             return None;
         }

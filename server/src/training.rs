@@ -65,12 +65,17 @@ pub fn summary(r: &EvalReport) -> Value {
 
 
 impl Trainer {
-    /// Loads a registered model's folder, with the rule union when configured.
+    /// Loads a registered model's folder, set up as it is served ([`Self::as_served`]).
     pub fn load(&self, path: &Path) -> Result<Classifier, String> {
         Classifier::load(path, &self.device)
-            .and_then(|c| c.with_int8(self.int8))
-            .map(|c| c.with_rules_union(self.rules_union).with_name_propagation(self.propagate_names))
+            .and_then(|c| self.as_served(c))
             .map_err(|e| format!("loading {}: {e}", path.display()))
+    }
+
+    /// The configured precision and post-processing (`--int8`, `--rules-union`, `--propagate-names`): one place,
+    /// so a freshly trained model is evaluated exactly as a loaded one is served.
+    fn as_served(&self, c: Classifier) -> blogbot_classifier::Result<Classifier> {
+        Ok(c.with_int8(self.int8)?.with_rules_union(self.rules_union).with_name_propagation(self.propagate_names))
     }
 
     /// What answers say about `row` served by `classifier`.
@@ -116,9 +121,7 @@ impl Trainer {
             device: self.device.clone(),
         };
         let outcome = train(&input, cfg, cancel, progress).map_err(|e| e.to_string())?;
-        let mut classifier =
-            outcome.classifier.with_int8(self.int8).map_err(|e| e.to_string())?.with_rules_union(self.rules_union)
-            .with_name_propagation(self.propagate_names);
+        let mut classifier = self.as_served(outcome.classifier).map_err(|e| e.to_string())?;
         let report = evaluate(&classifier, &splits.validation, &splits.test).map_err(|e| e.to_string())?;
         classifier.set_threshold(report.threshold);
 
